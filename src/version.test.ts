@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { VERSION, versionLine } from './version.js';
+
+it('VERSION matches package.json', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  expect(VERSION).toBe(pkg.version);
+  expect(versionLine('tsh')).toMatch(/^tsh 0\.\d+\.\d+ /);
+});
