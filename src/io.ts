@@ -12,10 +12,13 @@ export interface Io {
   readonly stderr: Writable;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
   /** One line from standard input, without its newline; null at end of input. */
   readLine(): Promise<string | null>;
+  /** The rest of standard input, as bytes (shares the buffer readLine uses). */
+  readAll(): Promise<Buffer>;
   /**
    * Ask for a secret on the controlling terminal with echo off (like readpassphrase(3)): the
    * prompt goes to the terminal, so it works while stdin is redirected. With no terminal, the
@@ -24,9 +27,12 @@ export interface Io {
   readSecret(prompt: string): Promise<string | null>;
 }
 
-/** Splits a readable into lines on demand, so several prompts can share standard input. */
+/**
+ * Reads standard input on demand, as lines or all at once, so several prompts can share it. Bytes
+ * are kept raw until a line is taken, so readAll() returns exactly what was sent.
+ */
 export class LineReader {
-  private buf = '';
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   private waiting: (() => void) | null = null;
   private started = false;
@@ -36,9 +42,8 @@ export class LineReader {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.input.setEncoding?.('utf8');
     this.input.on('data', (chunk: string | Buffer) => {
-      this.buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      this.buf = Buffer.concat([this.buf, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk]);
       this.wake();
     });
     this.input.on('end', () => {
@@ -57,27 +62,42 @@ export class LineReader {
     w?.();
   }
 
+  private more(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  /** The next line without its newline (and a CR before it); null at end of input. */
   async readLine(): Promise<string | null> {
     this.start();
     this.input.resume();
     for (;;) {
-      const nl = this.buf.indexOf('\n');
+      const nl = this.buf.indexOf(0x0a);
       if (nl >= 0) {
-        const line = this.buf.slice(0, nl).replace(/\r$/, '');
-        this.buf = this.buf.slice(nl + 1);
-        if (!this.buf) this.input.pause();
+        const line = this.buf.subarray(0, nl).toString('utf8').replace(/\r$/, '');
+        this.buf = this.buf.subarray(nl + 1);
+        if (this.buf.length === 0) this.input.pause();
         return line;
       }
       if (this.ended) {
         if (this.buf.length === 0) return null;
-        const line = this.buf;
-        this.buf = '';
+        const line = this.buf.toString('utf8');
+        this.buf = Buffer.alloc(0);
         return line;
       }
-      await new Promise<void>((resolve) => {
-        this.waiting = resolve;
-      });
+      await this.more();
     }
+  }
+
+  /** Everything left on the input, as bytes. */
+  async readAll(): Promise<Buffer> {
+    this.start();
+    this.input.resume();
+    while (!this.ended) await this.more();
+    const all = this.buf;
+    this.buf = Buffer.alloc(0);
+    return all;
   }
 }
 
@@ -157,9 +177,11 @@ export function processIo(): Io {
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     readLine: () => lines.readLine(),
+    readAll: () => lines.readAll(),
     async readSecret(prompt: string) {
       const fromTty = await readSecretFromTty(prompt);
       if (fromTty !== undefined) return fromTty;
@@ -187,9 +209,14 @@ export function memoryIo(init: { stdin?: string[]; secrets?: string[]; env?: Rec
     stderr,
     env: init.env ?? {},
     cwd: init.cwd ?? '/',
+    stdinIsTTY: false,
     stdoutIsTTY: false,
     stderrIsTTY: false,
     readLine: async () => stdin.shift() ?? null,
+    readAll: async () => {
+      const rest = stdin.splice(0).map((l) => `${l}\n`).join('');
+      return Buffer.from(rest, 'utf8');
+    },
     readSecret: async (prompt: string) => {
       err += prompt;
       return secrets.shift() ?? null;

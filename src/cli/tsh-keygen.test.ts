@@ -20,6 +20,8 @@ describe('tsh-keygen argv → options', () => {
     [['-c', '-C', 'new'], { changeComment: true, comment: 'new' }],
     [['-e', '-m', 'PKCS8'], { exportKey: true, keyFormat: 'PKCS8' }],
     [['-i', '-mRFC4716'], { importKey: true, keyFormat: 'RFC4716' }],
+    [['-e', '-m', 'ssh2'], { exportKey: true, keyFormat: 'RFC4716' }],
+    [['-p', '-m', 'pem'], { changePassphrase: true, keyFormat: 'PEM' }],
     [['-F', 'host', '-H', '-f', 'kh'], { findHost: 'host', hashHosts: true, file: 'kh' }],
     [['-R', '[h]:2222'], { removeHost: '[h]:2222' }],
     [['-A'], { generateHostKeys: true }],
@@ -47,6 +49,17 @@ describe('tsh-keygen argv → options', () => {
       expect(() => parseKeygenArgs(argv, io)).toThrow(ExitError);
       expect(io.err()).toMatch(/^Cannot use -l with -H or -R\.\r\nusage: tsh-keygen/);
     }
+  });
+  it('refuses an unknown -m for every operation, as ssh-keygen does (exit 255)', () => {
+    const io = memoryIo();
+    let caught: unknown;
+    try {
+      parseKeygenArgs(['-l', '-m', 'foo'], io);
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as ExitError).exitCode).toBe(255);
+    expect(io.err()).toBe('Unsupported conversion format "foo"\r\n');
   });
   it('answers help and version', () => {
     const io = memoryIo();

@@ -7,7 +7,7 @@ import { ExitError } from '../errors.js';
 import type { Io } from '../io.js';
 import { versionLine } from '../version.js';
 import { getopt, GetoptError } from './getopt.js';
-import type { FingerprintHash, KeygenOptions } from '../commands/keygen/options.js';
+import type { ConvertFormat, FingerprintHash, KeygenOptions } from '../commands/keygen/options.js';
 
 export const KEYGEN_USAGE = `usage: tsh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
                   [-m format] [-N new_passphrase] [-t ecdsa | ed25519 | rsa] [-Z cipher]
@@ -104,7 +104,7 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
       case 'a': o.rounds = arg; break;
       case 'b': o.bits = arg; break;
       case 'f': o.file = arg; break;
-      case 'm': o.keyFormat = arg; break;
+      case 'm': o.keyFormat = convertFormat(arg!, io); break;
       case 't': o.type = arg; break;
     }
   }
@@ -121,6 +121,16 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
   };
   return o as unknown as KeygenOptions;
+}
+
+/** ssh-keygen checks -m while reading the options, whatever the operation. */
+function convertFormat(m: string, io: Io): ConvertFormat {
+  const lower = m.toLowerCase();
+  if (lower === 'rfc4716' || lower === 'ssh2') return 'RFC4716';
+  if (lower === 'pkcs8') return 'PKCS8';
+  if (lower === 'pem') return 'PEM';
+  io.stderr.write(`Unsupported conversion format "${m}"\r\n`);
+  throw new ExitError(255);
 }
 
 function safeUserInfo(): { username: string; homedir: string } {

@@ -102,7 +102,7 @@ export function dumpClientConfig(c: ResolvedClientConfig): string {
   line('casignaturealgorithms', c.caSignatureAlgorithms);
   line('localcommand', c.localCommand);
   line('remotecommand', c.remoteCommand);
-  line('loglevel', c.logLevel);
+  line('loglevel', c.logLevel === 'QUIET' ? 'SILENT' : c.logLevel);
   line('macs', c.macs);
   line('pkcs11provider', c.pkcs11Provider);
   line('securitykeyprovider', c.securityKeyProvider);

@@ -154,7 +154,7 @@ export const MS_CONTROLMASTER: Multistate = [
 ];
 export const TUN_DEFAULT = 0x7fffffff;
 export const MS_TUNNEL: Multistate = [
-  ['ethernet', 2], ['point-to-point', 1], ['true', TUN_DEFAULT], ['yes', TUN_DEFAULT], ['false', 0], ['no', 0],
+  ['ethernet', 2], ['point-to-point', 1], ['true', 1], ['yes', 1], ['false', 0], ['no', 0],
 ];
 export const MS_REQUESTTTY: Multistate = [['true', 1], ['yes', 1], ['false', 0], ['no', 0], ['force', 3], ['auto', 2]];
 export const MS_SESSIONTYPE: Multistate = [['none', 0], ['subsystem', 1], ['default', 2]];

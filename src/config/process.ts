@@ -226,7 +226,9 @@ export function processLine(o: Options, lexed: LexedLine, file: string, line: nu
     }
     case 'loglevel': {
       const arg = next()!;
-      const v = LOG_LEVELS.find((l) => l === arg.toUpperCase());
+      // OpenSSH accepts SILENT as another name for QUIET (and dumps QUIET as SILENT).
+      const upper = arg.toUpperCase() === 'SILENT' ? 'QUIET' : arg.toUpperCase();
+      const v = LOG_LEVELS.find((l) => l === upper);
       if (!v) return bad(`unsupported log level '${arg}'`);
       if (active && o.logLevel === undefined) o.logLevel = v === 'DEBUG1' ? 'DEBUG' : v;
       break;

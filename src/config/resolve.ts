@@ -344,7 +344,7 @@ function finalize(o: Options, opts: ResolveClientOptions, host: string, thisHost
     streamLocalBindUnlink: bool('streamlocalbindunlink', false),
     strictHostKeyChecking: fmt(int('stricthostkeychecking', 3), { 0: 'false', 1: 'accept-new', 2: 'true', 3: 'ask' } as const),
     tcpKeepAlive: bool('tcpkeepalive', true),
-    tunnel: fmt(tunOpen, { 0: 'false', 1: 'point-to-point', 2: 'ethernet', [TUN_DEFAULT]: 'true' } as const),
+    tunnel: fmt(tunOpen, { 0: 'false', 1: 'point-to-point', 2: 'ethernet' } as const),
     verifyHostKeyDns: fmt(int('verifyhostkeydns', 0), { 0: 'false', 1: 'true', 2: 'ask' } as const),
     visualHostKey: bool('visualhostkey', false),
     updateHostKeys: fmt(updateHostKeys, { 0: 'false', 1: 'true', 2: 'ask' } as const),

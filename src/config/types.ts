@@ -57,7 +57,7 @@ export interface ResolvedClientConfig {
   readonly streamLocalBindUnlink: boolean;
   readonly strictHostKeyChecking: 'true' | 'false' | 'ask' | 'accept-new';
   readonly tcpKeepAlive: boolean;
-  readonly tunnel: 'false' | 'true' | 'point-to-point' | 'ethernet';
+  readonly tunnel: 'false' | 'point-to-point' | 'ethernet';
   readonly verifyHostKeyDns: 'false' | 'true' | 'ask';
   readonly visualHostKey: boolean;
   readonly updateHostKeys: 'false' | 'true' | 'ask';

@@ -122,7 +122,7 @@ export interface WriteParams {
 }
 
 /** The private-key writing options from -m, -Z and -a, checked with ssh-keygen's messages. */
-export function writeParams(opts: { keyFormat?: string; cipher?: string; rounds?: string }): WriteParams {
+export function writeParams(opts: { keyFormat?: 'RFC4716' | 'PKCS8' | 'PEM'; cipher?: string; rounds?: string }): WriteParams {
   let format: KeyFileFormat = 'openssh';
   let rounds = DEFAULT_ROUNDS;
   if (opts.rounds !== undefined) {
@@ -130,12 +130,9 @@ export function writeParams(opts: { keyFormat?: string; cipher?: string; rounds?
     if (typeof r === 'string') throw new TshError(`Invalid number: ${opts.rounds} (${r})`);
     rounds = Number(r);
   }
-  if (opts.keyFormat !== undefined) {
-    const f = opts.keyFormat.toLowerCase();
-    if (f === 'pkcs8') format = 'pkcs8';
-    else if (f === 'pem') format = 'pem';
-    else if (f !== 'rfc4716' && f !== 'ssh2') throw new TshError(`Unsupported conversion format "${opts.keyFormat}"`);
-  }
+  // -m was checked by cli/; RFC4716 means the default, the OpenSSH format, as in ssh-keygen.
+  if (opts.keyFormat === 'PKCS8') format = 'pkcs8';
+  else if (opts.keyFormat === 'PEM') format = 'pem';
   if (opts.cipher !== undefined && !keyCipherByName(opts.cipher)) {
     throw new TshError(`Invalid OpenSSH-format cipher '${opts.cipher}'`);
   }

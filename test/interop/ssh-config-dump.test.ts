@@ -29,6 +29,9 @@ interface Case {
 
 const CORPUS: Case[] = [
   { name: 'empty config, defaults', config: '' },
+  { name: 'LogLevel QUIET dumps as SILENT', config: 'Host a\n  LogLevel QUIET\n', host: 'a' },
+  { name: 'LogLevel silent is accepted', config: 'Host *\n  LogLevel silent\n' },
+  { name: 'Tunnel yes means point-to-point', config: 'Host *\n  Tunnel yes\n' },
   {
     name: 'basic host block',
     config: 'Host foo\n  HostName Bar.Example.COM\n  User alice\n  Port 2200\n  IdentityFile ~/.ssh/k1\n  IdentityFile ~/.ssh/k2\n  IdentitiesOnly yes\n',

@@ -15,7 +15,6 @@ import { formatPublicKey, parsePublicKeyBlob, plainType, type PublicKey } from '
 import { decodeRfc4716, encodeRfc4716, rfc4716Comment } from '../../keys/rfc4716.js';
 import { SshFormatError } from '../../keys/ssh-buffer.js';
 import { askFilename, fsPath, loadIdentity, loadPublic } from './key-source.js';
-import { checkKeyFormat } from './key-format.js';
 import type { KeygenOptions } from './options.js';
 import { fatal } from './ssh-log.js';
 
@@ -38,7 +37,7 @@ function convertibleKeyObject(key: PublicKey): KeyObject | null {
 }
 
 export async function runExport(opts: KeygenOptions, io: Io): Promise<number> {
-  const format = checkKeyFormat(opts, io);
+  const format = opts.keyFormat ?? 'RFC4716';
   const file = await keyFile(opts, io);
   const key = loadPublic(io, file)?.key ?? (await loadIdentity(opts, io, file)).key;
   if (format === 'RFC4716') {
@@ -138,7 +137,7 @@ function fromPem(io: Io, data: Buffer): PublicKey {
 }
 
 export async function runImport(opts: KeygenOptions, io: Io): Promise<number> {
-  const format = checkKeyFormat(opts, io);
+  const format = opts.keyFormat ?? 'RFC4716';
   const file = await keyFile(opts, io);
   const data = readInput(io, file);
   const key = format === 'RFC4716' ? fromRfc4716(io, data) : format === 'PKCS8' ? fromPkcs8(io, data, file) : fromPem(io, data);

@@ -11,7 +11,6 @@ import { fingerprintLines } from '../../keys/key-lines.js';
 import { fingerprint, type PublicKey } from '../../keys/public-key.js';
 import { randomart } from '../../keys/randomart.js';
 import { askFilename, fsPath, loadPrivate, loadPublic } from './key-source.js';
-import { checkKeyFormat } from './key-format.js';
 import type { KeygenOptions } from './options.js';
 import { debug, fatal, sanitize, utf8Locale } from './ssh-log.js';
 
@@ -46,13 +45,12 @@ function fingerprintPrivate(opts: KeygenOptions, io: Io, path: string): void {
 }
 
 export async function runFingerprint(opts: KeygenOptions, io: Io): Promise<number> {
-  checkKeyFormat(opts, io);
   const file = opts.file ?? (await askFilename(opts, io, 'Enter file in which the key is'));
   const stdin = file === '-';
   const path = stdin ? '(stdin)' : file;
   let data: Buffer;
   try {
-    data = stdin ? await readAllStdin(io) : readFileSync(fsPath(io, file));
+    data = stdin ? await io.readAll() : readFileSync(fsPath(io, file));
   } catch (err) {
     // fopen succeeds on a directory; reading it then finds no lines.
     if (errnoCode(err) !== 'EISDIR') fatal(io, `tsh-keygen: ${path}: ${strerror(err)}`);
@@ -75,9 +73,3 @@ export async function runFingerprint(opts: KeygenOptions, io: Io): Promise<numbe
   return 0;
 }
 
-/** All of standard input, through the Io's line reader (lines rejoined with "\n"). */
-async function readAllStdin(io: Io): Promise<Buffer> {
-  const lines: string[] = [];
-  for (let line = await io.readLine(); line !== null; line = await io.readLine()) lines.push(line);
-  return Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
-}

@@ -4,6 +4,9 @@
  */
 export type FingerprintHash = 'sha256' | 'md5';
 
+/** -m: the key format for -e/-i, and for private keys written by generation and -p. */
+export type ConvertFormat = 'RFC4716' | 'PKCS8' | 'PEM';
+
 export interface KeygenEnv {
   /** The user's home directory (for ~/.ssh defaults). */
   readonly home: string;
@@ -36,8 +39,8 @@ export interface KeygenOptions {
   readonly rounds?: string;
   /** -E (default sha256) */
   readonly fingerprintHash: FingerprintHash;
-  /** -m: key format for -e/-i/-p/generation (RFC4716, PKCS8, PEM) */
-  readonly keyFormat?: string;
+  /** -m, checked and normalised by cli/ (ssh2 → RFC4716, any case) */
+  readonly keyFormat?: ConvertFormat;
   /** -Z: cipher for the private key file */
   readonly cipher?: string;
   /** -F hostname */

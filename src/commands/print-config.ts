@@ -1,0 +1,99 @@
+/**
+ * `tsh -G`: resolve the client configuration for the destination and print it as `ssh -G` does,
+ * after the checks ssh.c makes before its dump (so the same command lines fail the same way).
+ */
+import { spawnSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
+import { ExitError, TshError } from '../errors.js';
+import type { Io } from '../io.js';
+import { ConfigError, dumpClientConfig, fsLoader, resolveClientConfig, type ConfigSource, type ResolvedClientConfig } from '../config/index.js';
+import type { TshArgs } from '../cli/tsh-args.js';
+
+export interface PrintConfigContext {
+  /** Whether standard input is a terminal (ssh's "Pseudo-terminal will not be allocated" note). */
+  stdinIsTTY: boolean;
+}
+
+/** The configuration files ssh reads: -F's file (or none), else ~/.ssh/config then the system file. */
+export function configSources(args: TshArgs, home: string): ConfigSource[] {
+  if (args.configFile !== null) {
+    return args.configFile.toLowerCase() === 'none' ? [] : [{ path: args.configFile, required: true }];
+  }
+  return [
+    { path: `${home}/.ssh/config`, checkPerm: true },
+    { path: '/etc/ssh/ssh_config', system: true },
+  ];
+}
+
+/** Resolves the configuration as ssh.c main() does up to its -G dump; fatal errors throw. */
+export function resolveForArgs(args: TshArgs, io: Io, warnings: string[]): ResolvedClientConfig {
+  const pw = userInfo();
+  const home = io.env.HOME ?? pw.homedir;
+  let cfg = resolveClientConfig({
+    host: args.host,
+    overrides: args.overrides,
+    files: configSources(args, home),
+    loader: fsLoader,
+    env: io.env,
+    localUser: pw.username,
+    home: pw.homedir,
+    uid: process.getuid?.() ?? 0,
+    thisHost: hostname(),
+    exec: (cmd) => spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 60_000 }).status ?? -1,
+    warn: (m) => warnings.push(m),
+  });
+  const j = cfg.proxyJump;
+  if (j !== null && j.host !== 'none') {
+    const port = cfg.port <= 0 ? 22 : cfg.port;
+    const jport = j.port <= 0 ? 22 : j.port;
+    if (j.host === cfg.hostname && port === jport && (j.user ?? cfg.user) === cfg.user) {
+      throw new TshError(`jumphost loop via ${j.host}`);
+    }
+  }
+  if (args.command !== null && cfg.remoteCommand !== null) throw new TshError('Cannot execute command-line and remote command.');
+  if (cfg.forkAfterAuthentication && args.command === null && cfg.remoteCommand === null && cfg.sessionType !== 'none') {
+    throw new TshError('Cannot fork into background without a command to execute.');
+  }
+  // UpdateHostKeys=ask is turned off when a command runs (the evaluator does not see the command).
+  if (args.command !== null && cfg.updateHostKeys === 'ask') cfg = { ...cfg, updateHostKeys: 'false' };
+  return cfg;
+}
+
+/** ssh's tty decision, for the note it logs when stdin is not a terminal. */
+function ttyNote(args: TshArgs, cfg: ResolvedClientConfig, ctx: PrintConfigContext): string | null {
+  const rt = cfg.requestTty;
+  let tty = rt === 'true' || rt === 'force';
+  if (args.command === null && cfg.remoteCommand === null) tty = rt !== 'false';
+  if (rt === 'false' || (args.muxCommand !== null && args.muxCommand !== 'proxy') || cfg.sessionType === 'none') tty = false;
+  if ((!ctx.stdinIsTTY || cfg.stdinNull) && rt !== 'force' && tty) {
+    return 'Pseudo-terminal will not be allocated because stdin is not a terminal.';
+  }
+  return null;
+}
+
+const QUIET_LEVELS = new Set(['QUIET', 'FATAL']);
+
+export async function printConfig(args: TshArgs, io: Io, ctx: PrintConfigContext): Promise<number> {
+  const warnings: string[] = [];
+  let cfg: ResolvedClientConfig;
+  try {
+    cfg = resolveForArgs(args, io, warnings);
+  } catch (err) {
+    for (const w of warnings) io.stderr.write(`${w}\r\n`);
+    if (err instanceof ConfigError) {
+      io.stderr.write(err.lines.map((l) => `${l}\r\n`).join(''));
+      throw new ExitError(255);
+    }
+    if (err instanceof TshError) {
+      io.stderr.write(`${err.message}\r\n`);
+      throw new ExitError(255);
+    }
+    throw err;
+  }
+  const logs = QUIET_LEVELS.has(cfg.logLevel) ? [] : [...warnings];
+  const note = ttyNote(args, cfg, ctx);
+  if (note !== null && cfg.logLevel !== 'QUIET' && cfg.logLevel !== 'FATAL' && cfg.logLevel !== 'ERROR') logs.push(note);
+  for (const l of logs) io.stderr.write(`${l}\r\n`);
+  io.stdout.write(dumpClientConfig(cfg));
+  return 0;
+}
