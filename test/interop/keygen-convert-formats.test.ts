@@ -5,18 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, tempDir, type RunResult } from '../helpers/run.js';
+import { run, tempDir } from '../helpers/run.js';
+import { SSH_KEYGEN, sameAsSshKeygen as same } from '../helpers/keygen.js';
 
-const SSH_KEYGEN = '/usr/bin/ssh-keygen';
-
-async function same(cwd: string, args: string[], input?: string): Promise<RunResult> {
-  const theirs = await run(SSH_KEYGEN, args, { cwd, input });
-  const ours = await run('tsh-keygen', args, { cwd, input });
-  expect(ours.stdout).toBe(theirs.stdout);
-  expect(ours.stderr).toBe(theirs.stderr.replace(/^ssh-keygen:/gm, 'tsh-keygen:'));
-  expect(ours.code).toBe(theirs.code);
-  return ours;
-}
 
 const FORMATS = ['RFC4716', 'PKCS8', 'PEM'] as const;
 const KEYS = ['ed25519', 'ecdsa256', 'ecdsa384', 'ecdsa521', 'rsa', 'dsa'] as const;
