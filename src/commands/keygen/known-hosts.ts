@@ -4,8 +4,8 @@
  * Output, messages, exit codes and the rewritten file (mode & 0644, FILE.old kept) follow
  * ssh-keygen 9.2. The host argument is used as given: `[host]:port` for other ports.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { errnoCode, ExitError, strerror } from '../../errors.js';
 import type { Io } from '../../io.js';
 import { bubblebabble } from '../../keys/bubblebabble.js';
@@ -67,6 +67,15 @@ export async function runKnownHosts(opts: KeygenOptions, io: Io): Promise<number
     return fatal(io, `Cannot stat ${display}: ${strerror(err)}`);
   }
   const inplace = !find && (hash || remove);
+  // ssh-keygen makes its temporary file (mkstemp) before reading, so a directory it cannot write
+  // fails first, with that message.
+  if (inplace) {
+    try {
+      accessSync(dirname(path), constants.W_OK);
+    } catch (err) {
+      return fatal(io, `mkstemp: ${strerror(err)}`);
+    }
+  }
   const text = readText(io, path);
   const result = knownHostsForeach(text, display, {
     host,
