@@ -73,17 +73,21 @@ export function publicJwkFromBlob(blob: Buffer): JsonWebKey {
   if (m) {
     const curve = m[1] as CurveName;
     if (r.text() !== curve) throw new SshFormatError('curve mismatch');
-    const q = r.string();
-    const size = CURVES[curve].size;
-    if (q.length !== 1 + 2 * size || q[0] !== 4) throw new SshFormatError('invalid EC point');
-    return {
-      kty: 'EC',
-      crv: CURVES[curve].jwk,
-      x: q.subarray(1, 1 + size).toString('base64url'),
-      y: q.subarray(1 + size).toString('base64url'),
-    };
+    return ecPointJwk(curve, r.string(), 'invalid EC point');
   }
   throw new SshFormatError(`unsupported key type ${type}`);
+}
+
+/** The public JWK of an uncompressed EC point (0x04 || x || y); `invalid` is the error text. */
+export function ecPointJwk(curve: CurveName, q: Buffer, invalid: string): JsonWebKey {
+  const size = CURVES[curve].size;
+  if (q.length !== 1 + 2 * size || q[0] !== 4) throw new SshFormatError(invalid);
+  return {
+    kty: 'EC',
+    crv: CURVES[curve].jwk,
+    x: q.subarray(1, 1 + size).toString('base64url'),
+    y: q.subarray(1 + size).toString('base64url'),
+  };
 }
 
 /** A node:crypto public KeyObject for a plain ed25519/ecdsa/rsa SSH public key. Throws for others. */

@@ -3,7 +3,7 @@
  * with any cipher), PEM (PKCS#1 RSA, SEC1 EC, encrypted too) and PKCS#8 (encrypted too).
  */
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { CURVES, b64u, curveFromJwk, fixedSize, publicKeyFromKeyObject, type CurveName } from './key-object.js';
+import { CURVES, b64u, curveFromJwk, ecPointJwk, fixedSize, publicKeyFromKeyObject, type CurveName } from './key-object.js';
 import { checkPadding, decryptSection, isEncrypted, parseContainer, sealOpenSsh, unarmorOpenSsh } from './openssh-format.js';
 import { parsePublicKeyBlob, publicKeysEqual, type PublicKey } from './public-key.js';
 import { SshFormatError, SshReader, SshWriter, mpintMagnitude } from './ssh-buffer.js';
@@ -78,15 +78,8 @@ function readPrivateFields(type: string, r: SshReader): JsonWebKey {
     if (r.text() !== curve) throw new SshFormatError('invalid format');
     const q = r.string();
     const d = mpintMagnitude(r.mpint());
-    const size = CURVES[curve].size;
-    if (q.length !== 1 + 2 * size || q[0] !== 4) throw new SshFormatError('invalid format');
-    return {
-      kty: 'EC',
-      crv: CURVES[curve].jwk,
-      x: q.subarray(1, 1 + size).toString('base64url'),
-      y: q.subarray(1 + size).toString('base64url'),
-      d: fixedSize(d, size).toString('base64url'),
-    };
+    const pub = ecPointJwk(curve, q, 'invalid format');
+    return { ...pub, d: fixedSize(d, CURVES[curve].size).toString('base64url') };
   }
   if (/^(ssh-dss|sk-|ssh-ed448|ssh-xmss)/.test(type)) throw new UnsupportedKeyError('unknown or unsupported key type');
   throw new SshFormatError('invalid format');
