@@ -235,6 +235,23 @@ function applyOptionLine(line: string, host: string, st: State, pe: ParseEnv): v
 }
 
 /** Parses tsh's argv (without the program name). Throws TshArgError with ssh's exact output. */
+/** Flags that only set fixed configuration values (ssh.c sets these options unconditionally). */
+const FIXED_SETTINGS: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> = {
+  '4': [['AddressFamily', 'inet']],
+  '6': [['AddressFamily', 'inet6']],
+  'n': [['StdinNull', 'yes']],
+  'f': [['ForkAfterAuthentication', 'yes'], ['StdinNull', 'yes']],
+  'x': [['ForwardX11', 'no']],
+  'X': [['ForwardX11', 'yes']],
+  'Y': [['ForwardX11', 'yes'], ['ForwardX11Trusted', 'yes']],
+  'g': [['GatewayPorts', 'yes']],
+  'a': [['ForwardAgent', 'no']],
+  'A': [['ForwardAgent', 'yes']],
+  'k': [['GSSAPIDelegateCredentials', 'no']],
+  'K': [['GSSAPIAuthentication', 'yes'], ['GSSAPIDelegateCredentials', 'yes']],
+  'C': [['Compression', 'yes']],
+};
+
 export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocation {
   if (argv[0] === '--help') return { kind: 'help' };
   if (argv[0] === '--version') return { kind: 'version' };
@@ -266,34 +283,16 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
     for (const { opt, arg } of res.options) {
       options.push(arg === undefined ? { opt } : { opt, arg });
       const a = arg ?? '';
+      const fixed = FIXED_SETTINGS[opt];
+      if (fixed) {
+        for (const [keyword, value] of fixed) flagSet.set(keyword, value);
+        continue;
+      }
       switch (opt) {
         case '1':
           throw fatal('SSH protocol v.1 is no longer supported');
         case '2':
         case 'P':
-          break;
-        case '4':
-          flagSet.set('AddressFamily', 'inet');
-          break;
-        case '6':
-          flagSet.set('AddressFamily', 'inet6');
-          break;
-        case 'n':
-          flagSet.set('StdinNull', 'yes');
-          break;
-        case 'f':
-          flagSet.set('ForkAfterAuthentication', 'yes');
-          flagSet.set('StdinNull', 'yes');
-          break;
-        case 'x':
-          flagSet.set('ForwardX11', 'no');
-          break;
-        case 'X':
-          flagSet.set('ForwardX11', 'yes');
-          break;
-        case 'Y':
-          flagSet.set('ForwardX11', 'yes');
-          flagSet.set('ForwardX11Trusted', 'yes');
           break;
         case 'y':
           useSyslog = true;
@@ -304,9 +303,6 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
         case 'G':
           configTest = true;
           break;
-        case 'g':
-          flagSet.set('GatewayPorts', 'yes');
-          break;
         case 'O':
           if (stdio) throw fatal('Cannot specify multiplexing command with -W');
           if (mux) throw fatal('Multiplexing command already specified');
@@ -315,19 +311,6 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
           break;
         case 'Q':
           return { kind: 'query', query: a };
-        case 'a':
-          flagSet.set('ForwardAgent', 'no');
-          break;
-        case 'A':
-          flagSet.set('ForwardAgent', 'yes');
-          break;
-        case 'k':
-          flagSet.set('GSSAPIDelegateCredentials', 'no');
-          break;
-        case 'K':
-          flagSet.set('GSSAPIAuthentication', 'yes');
-          flagSet.set('GSSAPIDelegateCredentials', 'yes');
-          break;
         case 'i': {
           const p = a.startsWith('~') ? tildeExpand(a, pe.home) : a;
           const e = pe.statError(p);
@@ -433,9 +416,6 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
         case 'D':
           if (!parseForward(a, true, false, pe.env)) throw printed(`Bad dynamic forwarding specification '${a}'`);
           ordered.push(forwardLine('DynamicForward', a, true));
-          break;
-        case 'C':
-          flagSet.set('Compression', 'yes');
           break;
         case 'N':
           if (st.sessionType !== undefined && st.sessionType !== 'none') throw fatal('Cannot specify -N with -s/SessionType');
