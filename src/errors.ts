@@ -74,6 +74,16 @@ const STRERROR: Record<string, string> = {
   ENETUNREACH: 'Network is unreachable',
   ECONNRESET: 'Connection reset by peer',
   EPIPE: 'Broken pipe',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+  ENETDOWN: 'Network is down',
+  EHOSTDOWN: 'Host is down',
+  ECONNABORTED: 'Software caused connection abort',
+  ENOBUFS: 'No buffer space available',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  EPROTO: 'Protocol error',
 };
 
 /** The C library's strerror() text for a Node system error, as OpenSSH prints it. */

@@ -8,6 +8,11 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { InterruptedError } from './errors.js';
 
 export interface Io {
+  /**
+   * Standard input as a stream, for programs that stream it (tsh sessions). Do not mix with
+   * readLine/readAll. On a terminal it is a tty.ReadStream (setRawMode).
+   */
+  readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -25,6 +30,14 @@ export interface Io {
    * prompt goes to stderr and a line is read from stdin. null at end of input.
    */
   readSecret(prompt: string): Promise<string | null>;
+  /**
+   * Ask on the controlling terminal only (ssh's read_passphrase without RP_ALLOW_STDIN): the
+   * prompt and the answer use /dev/tty, echo on or off. undefined when there is no terminal,
+   * null at end of input (^D).
+   */
+  readTty(prompt: string, echo: boolean): Promise<string | null | undefined>;
+  /** Handle a signal (SIGINT, SIGTERM, SIGWINCH, ...) until the returned function is called. */
+  onSignal(signal: NodeJS.Signals, handler: () => void): () => void;
 }
 
 /**
@@ -102,10 +115,12 @@ export class LineReader {
 }
 
 /**
- * Reads a line from the terminal at /dev/tty with echo off. Returns undefined when there is no
- * controlling terminal. Handles backspace, ^U, ^C (throws InterruptedError) and ^D.
+ * Reads a line from the terminal at /dev/tty, echo off unless `echo`. Returns undefined when there
+ * is no controlling terminal. The terminal is put in raw mode before the prompt shows (so nothing
+ * typed is echoed when echo is off) and the line is edited here: backspace, ^U, ^C (throws
+ * InterruptedError) and ^D.
  */
-export async function readSecretFromTty(prompt: string): Promise<string | null | undefined> {
+export async function readLineFromTty(prompt: string, echo = false): Promise<string | null | undefined> {
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
@@ -115,7 +130,7 @@ export async function readSecretFromTty(prompt: string): Promise<string | null |
   const input = new ReadStream(fd);
   const output = new WriteStream(fd);
   try {
-    input.setRawMode(true); // echo off before the prompt shows, so nothing typed is echoed
+    input.setRawMode(true);
     output.write(prompt);
     return await new Promise<string | null>((resolve, reject) => {
       let line = '';
@@ -128,13 +143,16 @@ export async function readSecretFromTty(prompt: string): Promise<string | null |
             continue;
           }
           if (ch === '\x7f' || ch === '\b') {
+            if (echo && line.length > 0) output.write('\b \b');
             line = Array.from(line).slice(0, -1).join('');
             continue;
           }
           if (ch === '\x15') {
+            if (echo) output.write('\b \b'.repeat(Array.from(line).length));
             line = '';
             continue;
           }
+          if (echo) output.write(ch);
           line += ch;
         }
       };
@@ -145,7 +163,7 @@ export async function readSecretFromTty(prompt: string): Promise<string | null |
         } catch {
           // terminal gone
         }
-        output.write('\n');
+        output.write(echo ? '\r\n' : '\n');
       };
       const finish = (value: string | null): void => {
         cleanup();
@@ -169,10 +187,16 @@ export async function readSecretFromTty(prompt: string): Promise<string | null |
   }
 }
 
+/** readLineFromTty with echo off. */
+export function readSecretFromTty(prompt: string): Promise<string | null | undefined> {
+  return readLineFromTty(prompt, false);
+}
+
 /** The Io of this process. Only cli/ calls this. */
 export function processIo(): Io {
   const lines = new LineReader(process.stdin);
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -187,6 +211,13 @@ export function processIo(): Io {
       if (fromTty !== undefined) return fromTty;
       process.stderr.write(prompt);
       return lines.readLine();
+    },
+    readTty: (prompt, echo) => readLineFromTty(prompt, echo),
+    onSignal: (signal, handler) => {
+      process.on(signal, handler);
+      return () => {
+        process.off(signal, handler);
+      };
     },
   };
 }
@@ -204,7 +235,10 @@ export function memoryIo(init: { stdin?: string[]; secrets?: string[]; env?: Rec
   stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const stdin = [...(init.stdin ?? [])];
   const secrets = [...(init.secrets ?? [])];
+  const stdinStream = new PassThrough();
+  stdinStream.end(Buffer.from((init.stdin ?? []).map((l) => `${l}\n`).join(''), 'utf8'));
   return {
+    stdin: stdinStream,
     stdout,
     stderr,
     env: init.env ?? {},
@@ -221,6 +255,11 @@ export function memoryIo(init: { stdin?: string[]; secrets?: string[]; env?: Rec
       err += prompt;
       return secrets.shift() ?? null;
     },
+    readTty: async (prompt: string) => {
+      err += prompt;
+      return secrets.shift() ?? null;
+    },
+    onSignal: () => () => undefined,
     out: () => out,
     err: () => err,
   };

@@ -1,7 +1,7 @@
 /**
  * tsh: the ssh client's command line. Arguments and configuration are parsed and checked as ssh
- * does; `-G` prints the resolved configuration, `-V` the version, `-Q` algorithm lists. The
- * connection itself arrives in a later release.
+ * does; `-G` prints the resolved configuration, `-V` the version, `-Q` algorithm lists; anything
+ * else connects (commands/ssh.ts).
  */
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -11,10 +11,9 @@ import { ConfigError } from '../config/index.js';
 import type { Io } from '../io.js';
 import { versionLine } from '../version.js';
 import { ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGS, ALL_MACS, ALL_SIG_ALGS } from '../config/algorithms.js';
-import { printConfig, resolveForArgs } from '../commands/print-config.js';
+import { printConfig } from '../commands/print-config.js';
+import { runSsh } from '../commands/ssh.js';
 import { TSH_USAGE, TshArgError, parseTshArgs } from './tsh-args.js';
-
-const NOT_YET = 'tsh: the ssh client is not available in this release yet; use tsh-keygen for keys and known_hosts';
 
 /** -Q lists (OpenSSH 9.2 as built by Debian). */
 function queryList(q: string): string[] | null {
@@ -87,21 +86,5 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const args = inv.args;
   if (args.configTest) return printConfig(args, io, { stdinIsTTY: io.stdinIsTTY });
-  // Not connecting yet, but a bad configuration is still reported as ssh would.
-  const warnings: string[] = [];
-  try {
-    resolveForArgs(args, io, warnings);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(err.lines.map((l) => `${l}\r\n`).join(''));
-      throw new ExitError(255);
-    }
-    if (err instanceof TshError && !(err instanceof ExitError)) {
-      io.stderr.write(`${err.message}\r\n`);
-      throw new ExitError(255);
-    }
-    throw err;
-  }
-  io.stderr.write(`${NOT_YET}\n`);
-  return 255;
+  return runSsh(args, io);
 }

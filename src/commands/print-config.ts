@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { ExitError, TshError } from '../errors.js';
 import type { Io } from '../io.js';
-import { ConfigError, dumpClientConfig, fsLoader, resolveClientConfig, type ConfigSource, type ResolvedClientConfig } from '../config/index.js';
+import { ConfigError, dumpClientConfig, fsLoader, resolveClientConfig, type ConfigSource, type ResolveClientOptions, type ResolvedClientConfig } from '../config/index.js';
 import type { TshArgs } from '../cli/tsh-args.js';
 
 export interface PrintConfigContext {
@@ -25,23 +25,32 @@ export function configSources(args: TshArgs, home: string): ConfigSource[] {
   ];
 }
 
-/** Resolves the configuration as ssh.c main() does up to its -G dump; fatal errors throw. */
-export function resolveForArgs(args: TshArgs, io: Io, warnings: string[]): ResolvedClientConfig {
+/**
+ * Everything resolveClientConfig needs besides the host and the overrides. `~` in config values
+ * (IdentityFile, UserKnownHostsFile, ...) means $HOME, like the files read, so a temporary HOME
+ * is a whole separate client; ssh uses the passwd entry, which is the same for everyday use.
+ */
+export function resolveOptions(args: TshArgs, io: Io, warnings: string[] = []): ResolveClientOptions {
   const pw = userInfo();
-  const home = io.env.HOME ?? pw.homedir;
-  let cfg = resolveClientConfig({
+  const home = io.env.HOME || pw.homedir;
+  return {
     host: args.host,
     overrides: args.overrides,
     files: configSources(args, home),
     loader: fsLoader,
     env: io.env,
     localUser: pw.username,
-    home: pw.homedir,
+    home,
     uid: process.getuid?.() ?? 0,
     thisHost: hostname(),
     exec: (cmd) => spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 60_000 }).status ?? -1,
     warn: (m) => warnings.push(m),
-  });
+  };
+}
+
+/** Resolves the configuration as ssh.c main() does up to its -G dump; fatal errors throw. */
+export function resolveForArgs(args: TshArgs, io: Io, warnings: string[]): ResolvedClientConfig {
+  let cfg = resolveClientConfig(resolveOptions(args, io, warnings));
   const j = cfg.proxyJump;
   if (j !== null && j.host !== 'none') {
     const port = cfg.port <= 0 ? 22 : cfg.port;
@@ -59,12 +68,20 @@ export function resolveForArgs(args: TshArgs, io: Io, warnings: string[]): Resol
   return cfg;
 }
 
-/** ssh's tty decision, for the note it logs when stdin is not a terminal. */
-function ttyNote(args: TshArgs, cfg: ResolvedClientConfig, ctx: PrintConfigContext): string | null {
+/** ssh.c's tty_flag before the stdin check: whether a pty is wanted at all. */
+export function wantTty(args: TshArgs, cfg: ResolvedClientConfig): boolean {
   const rt = cfg.requestTty;
   let tty = rt === 'true' || rt === 'force';
   if (args.command === null && cfg.remoteCommand === null) tty = rt !== 'false';
   if (rt === 'false' || (args.muxCommand !== null && args.muxCommand !== 'proxy') || cfg.sessionType === 'none') tty = false;
+  if (args.stdioForward !== null) tty = false;
+  return tty;
+}
+
+/** ssh's tty decision, for the note it logs when stdin is not a terminal. */
+function ttyNote(args: TshArgs, cfg: ResolvedClientConfig, ctx: PrintConfigContext): string | null {
+  const rt = cfg.requestTty;
+  const tty = wantTty(args, cfg);
   if ((!ctx.stdinIsTTY || cfg.stdinNull) && rt !== 'force' && tty) {
     return 'Pseudo-terminal will not be allocated because stdin is not a terminal.';
   }

@@ -361,6 +361,7 @@ function finalize(o: Options, opts: ResolveClientOptions, host: string, thisHost
     ciphers,
     controlPath,
     hostKeyAlgorithms: hostKeyAlgs,
+    hostKeyAlgorithmsOrderFromKnownHosts: !/^[^-+]/.test(o.strs.get('hostkeyalgorithms') ?? ''),
     hostKeyAlias,
     hostbasedAcceptedAlgorithms: hostbased,
     identityAgent,

@@ -75,6 +75,11 @@ export interface ResolvedClientConfig {
   /** Expanded (~, %-tokens, ${ENV}). */
   readonly controlPath: string | null;
   readonly hostKeyAlgorithms: string;
+  /**
+   * HostKeyAlgorithms was not set, or only appended to / removed from (`+...`, `-...`): ssh then
+   * puts the algorithms of the host's known_hosts keys first (sshconnect2.c ssh_kex2).
+   */
+  readonly hostKeyAlgorithmsOrderFromKnownHosts: boolean;
   readonly hostKeyAlias: string | null;
   readonly hostbasedAcceptedAlgorithms: string;
   /** Expanded (~, %-tokens, ${ENV}); "none" and "SSH_AUTH_SOCK" are kept as written. */

@@ -25,12 +25,18 @@ describe('the four programs', () => {
     }
   }
 
-  it('tsh, tshd and tsh-sftp say plainly that they are not in this release and exit 255', async () => {
-    for (const tool of ['tsh', 'tshd', 'tsh-sftp'] as const) {
+  it('tshd and tsh-sftp say plainly that they are not in this release and exit 255', async () => {
+    for (const tool of ['tshd', 'tsh-sftp'] as const) {
       const r = await run(tool, ['somehost']);
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/not available in this release yet/);
     }
+  });
+
+  it('tsh names a host that does not resolve the way ssh does, and exits 255', async () => {
+    const r = await run('tsh', ['-F', 'none', 'no-such-host.invalid', 'true']);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/^tsh: Could not resolve hostname no-such-host\.invalid: /);
   });
 
   it('tsh-keygen rejects an unknown option and extra arguments like ssh-keygen (exit 1)', async () => {

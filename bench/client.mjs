@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * tsh vs OpenSSH ssh, side by side against the same OpenSSH sshd on 127.0.0.1 (same kex):
+ *   - latency: `tsh host true` vs `ssh host true` (median of N runs)
+ *   - bulk: `tsh host 'head -c SIZE /dev/zero' > /dev/null` vs ssh with its default cipher
+ * Prints the numbers and the ratios. Targets (issue 3): latency <= 1.3x ssh, throughput >= 1.0x.
+ * Usage: npm run build && node bench/client.mjs [--runs N] [--size MiB]
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const TSH = join(ROOT, 'dist', 'bin', 'tsh.js');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const RUNS = arg('--runs', 15);
+const SIZE_MIB = arg('--size', 1024);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tsh-bench-'));
+const home = join(dir, 'home');
+execFileSync('mkdir', ['-p', '-m', '700', join(home, '.ssh')]);
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
+writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(home, '.ssh', 'id_ed25519.pub')));
+const port = await freePort();
+writeFileSync(
+  join(dir, 'sshd_config'),
+  [
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_ed25519')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'StrictModes no',
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+  ].join('\n') + '\n',
+);
+execFileSync('mkdir', ['-p', '/run/sshd']);
+const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 500));
+const hostPub = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+writeFileSync(join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
+
+const user = userInfo().username;
+const env = { PATH: process.env.PATH, HOME: home, LANG: 'C' };
+// Same kex for both; ssh keeps its default cipher (chacha20-poly1305), tsh its own default.
+const common = ['-p', String(port), '-o', 'BatchMode=yes', '-o', 'KexAlgorithms=curve25519-sha256', '-o', `UserKnownHostsFile=${home}/.ssh/known_hosts`, '-i', `${home}/.ssh/id_ed25519`, `${user}@127.0.0.1`];
+const cmd = {
+  ssh: (remote) => ['/usr/bin/ssh', [...common, remote]],
+  tsh: (remote) => [process.execPath, [TSH, ...common, remote]],
+};
+
+function timeOnce(which, remote, stdout = 'ignore') {
+  const [file, args] = cmd[which](remote);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, args, { env, stdio: ['ignore', stdout, 'pipe'], maxBuffer: 1 << 20 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${which} ${remote}: exit ${r.status}: ${r.stderr}`);
+  return ms;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  timeOnce('ssh', 'true');
+  timeOnce('tsh', 'true');
+  const lat = { ssh: [], tsh: [] };
+  for (let i = 0; i < RUNS; i++) for (const w of ['ssh', 'tsh']) lat[w].push(timeOnce(w, 'true'));
+  const ls = median(lat.ssh);
+  const lt = median(lat.tsh);
+  console.log(`latency  (median of ${RUNS}, 'true'):  ssh ${ls.toFixed(1)} ms   tsh ${lt.toFixed(1)} ms   tsh/ssh ${(lt / ls).toFixed(2)}x   (target <= 1.30x)`);
+
+  const bulk = { ssh: [], tsh: [] };
+  const remote = `head -c ${SIZE_MIB}M /dev/zero`;
+  for (let i = 0; i < 3; i++) for (const w of ['ssh', 'tsh']) bulk[w].push(timeOnce(w, remote));
+  const mbps = (ms) => (SIZE_MIB * 1.048576) / (ms / 1000);
+  const bs = mbps(median(bulk.ssh));
+  const bt = mbps(median(bulk.tsh));
+  console.log(`bulk     (${SIZE_MIB} MiB to /dev/null):   ssh ${bs.toFixed(0)} MB/s   tsh ${bt.toFixed(0)} MB/s   tsh/ssh ${(bt / bs).toFixed(2)}x   (target >= 1.00x)`);
+} finally {
+  sshd.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}

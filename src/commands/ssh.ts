@@ -1,0 +1,350 @@
+/**
+ * `tsh [options] destination [command]`: resolve the configuration, connect (session/connect.ts),
+ * then run what was asked — a command, a shell (with a pty and the local terminal in raw mode,
+ * escape sequences), a subsystem (-s), stdio forwarding (-W), or nothing (-N) — and exit with
+ * the remote status, or 255 for tsh's own failures, as ssh does.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { ReadStream } from 'node:tty';
+import { Writable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import { ExitError, TshError, strerror } from '../errors.js';
+import type { Io } from '../io.js';
+import { ConfigError, resolveClientConfig, fsLoader, type ResolvedClientConfig } from '../config/index.js';
+import { matchPattern } from '../pattern.js';
+import type { TshArgs } from '../cli/tsh-args.js';
+import { ConnectError, connect, type Connection, type HopSpec } from '../session/connect.js';
+import { EscapeFilter, parseCommandLine, COMMAND_LINE_PROMPT } from '../session/escape.js';
+import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
+import { startSession, type RunningSession } from '../session/remote.js';
+import { RawTerminal, windowSize } from '../session/terminal.js';
+import { TransportError } from '../session/transport.js';
+import { configSources, resolveForArgs, resolveOptions, wantTty } from './print-config.js';
+
+/** The environment SendEnv and SetEnv send. SetEnv wins over SendEnv for the same name. */
+export function sessionEnv(cfg: ResolvedClientConfig, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (cfg.sendEnv.length > 0) {
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) continue;
+      if (cfg.sendEnv.some((p) => matchPattern(name, p))) out[name] = value;
+    }
+  }
+  for (const kv of cfg.setEnv) {
+    const i = kv.indexOf('=');
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+function logLevelOf(cfg: ResolvedClientConfig): number {
+  return LOG_LEVELS[cfg.logLevel];
+}
+
+/** Waits for `channel` to close, piping stdin/stdout through it (-W). */
+function pipeStdio(io: Io, channel: ClientChannel): Promise<void> {
+  return new Promise((resolve) => {
+    io.stdin.pipe(channel);
+    channel.pipe(io.stdout as Writable, { end: false });
+    channel.on('close', () => {
+      io.stdin.unpipe(channel);
+      io.stdin.pause();
+      resolve();
+    });
+  });
+}
+
+interface Interactive {
+  term: RawTerminal | null;
+  filter: EscapeFilter | null;
+}
+
+export async function runSsh(args: TshArgs, io: Io): Promise<number> {
+  const warnings: string[] = [];
+  let cfg: ResolvedClientConfig;
+  try {
+    cfg = resolveForArgs(args, io, warnings);
+  } catch (err) {
+    for (const w of warnings) io.stderr.write(`${w}\r\n`);
+    if (err instanceof ConfigError) {
+      io.stderr.write(err.lines.map((l) => `${l}\r\n`).join(''));
+      throw new ExitError(255);
+    }
+    if (err instanceof TshError && !(err instanceof ExitError)) {
+      io.stderr.write(`${err.message}\r\n`);
+      throw new ExitError(255);
+    }
+    throw err;
+  }
+
+  let logFile: WriteStream | null = null;
+  if (args.logFile !== null) {
+    logFile = createWriteStream(args.logFile, { flags: 'a', mode: 0o600 });
+    const opened = await new Promise<Error | null>((resolve) => {
+      logFile!.once('open', () => resolve(null));
+      logFile!.once('error', (e) => resolve(e));
+    });
+    if (opened) {
+      io.stderr.write(`Couldn't open logfile ${args.logFile}: ${strerror(opened)}\r\n`);
+      throw new ExitError(255);
+    }
+  }
+  let level = logLevelOf(cfg);
+  const out: Writable = logFile ?? io.stderr;
+  let log: Logger = createLogger(out, level);
+  if (level >= LOG_LEVELS.INFO) for (const w of warnings) log.info(w);
+  try {
+    return await session(args, io, cfg, () => log, (l) => {
+      level = l;
+      log = createLogger(out, level);
+    });
+  } finally {
+    if (logFile) await new Promise<void>((resolve) => logFile!.end(resolve));
+  }
+}
+
+async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog: () => Logger, setLevel: (l: number) => void): Promise<number> {
+  const log = getLog();
+  const home = io.env.HOME;
+  const notYet = (what: string): void => log.error(`Warning: ${what} is not available in this release of tsh; ignored.`);
+  if (cfg.localForwards.length > 0 || cfg.remoteForwards.length > 0) {
+    if (cfg.exitOnForwardFailure) {
+      log.error('Port forwarding is not available in this release of tsh (ExitOnForwardFailure is set).');
+      return 255;
+    }
+    notYet('port forwarding (-L/-R/-D, LocalForward, RemoteForward, DynamicForward)');
+  }
+  if (cfg.forwardAgent) notYet('agent forwarding (-A, ForwardAgent)');
+  if (cfg.forkAfterAuthentication) {
+    log.error('Going to the background after authentication (-f) is not available in this release of tsh.');
+    return 255;
+  }
+
+  const ask = async (prompt: string, echo: boolean): Promise<string | null | undefined> => io.readTty(prompt, echo);
+  const resolveHop = (hop: HopSpec): ResolvedClientConfig => {
+    const overrides: string[] = [];
+    if (hop.user !== null) overrides.push(`User ${hop.user}`);
+    if (hop.port > 0) overrides.push(`Port ${hop.port}`);
+    overrides.push(`ProxyJump ${hop.extra ?? 'none'}`);
+    if (level() >= LOG_LEVELS.DEBUG1) overrides.push(`LogLevel ${cfg.logLevel}`);
+    return resolveClientConfig({ ...resolveOptions(args, io), host: hop.host, overrides });
+  };
+  const level = (): number => getLog().level;
+
+  let conn: Connection;
+  try {
+    conn = await connect({
+      cfg,
+      log,
+      ask,
+      env: io.env,
+      home,
+      resolveHop,
+      banner: (text) => {
+        if (getLog().level >= LOG_LEVELS.INFO) io.stderr.write(text);
+      },
+    });
+  } catch (err) {
+    if (err instanceof ConnectError) {
+      for (const l of err.lines) log.fatal(l);
+      return 255;
+    }
+    if (err instanceof TransportError) {
+      log.fatal(err.message);
+      return 255;
+    }
+    if (err instanceof ConfigError) {
+      for (const l of err.lines) log.fatal(l);
+      return 255;
+    }
+    throw err;
+  }
+  const host = cfg.hostname;
+  const connErrors: string[] = [];
+  conn.client.on('error', (err: Error & { level?: string }) => {
+    if (err.level === 'client-timeout') connErrors.push(`Timeout, server ${host} not responding.`);
+    else connErrors.push(`Connection to ${host} closed by remote host.`);
+  });
+
+  // -W host:port: stdio forwarding instead of a session.
+  if (args.stdioForward !== null) {
+    const { host: fhost, port: fport } = args.stdioForward;
+    try {
+      const ch = await new Promise<ClientChannel>((resolve, reject) => {
+        conn.client.forwardOut('127.0.0.1', 0, fhost, fport, (err, c) => (err ? reject(err) : resolve(c)));
+      });
+      await pipeStdio(io, ch);
+      conn.close();
+      return 0;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.replace(/^\(SSH\) Channel open failure: /, '') : String(err);
+      log.fatal(`channel 0: open failed: ${reason}`);
+      log.fatal('stdio forwarding failed');
+      conn.close();
+      return 255;
+    }
+  }
+
+  // -N: no session; stay connected until the server goes away or a signal arrives.
+  if (cfg.sessionType === 'none') {
+    return new Promise<number>((resolve) => {
+      const offs: (() => void)[] = [];
+      const stop = (code: number): void => {
+        for (const off of offs) off();
+        conn.close();
+        resolve(code);
+      };
+      for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) offs.push(io.onSignal(sig, () => stop(255)));
+      offs.push(io.onSignal('SIGTERM', () => stop(0)));
+      conn.client.on('close', () => stop(255));
+    });
+  }
+
+  const command = args.command ?? cfg.remoteCommand;
+  const subsystem = cfg.sessionType === 'subsystem';
+  let tty = wantTty(args, cfg);
+  const stdin = io.stdin as ReadStream;
+  if (tty && (!io.stdinIsTTY || cfg.stdinNull) && cfg.requestTty !== 'force') {
+    log.info('Pseudo-terminal will not be allocated because stdin is not a terminal.');
+    tty = false;
+  }
+  const interactive: Interactive = { term: null, filter: null };
+  if (tty && io.stdinIsTTY && !cfg.stdinNull) interactive.term = new RawTerminal(stdin);
+  if (tty && cfg.escapeChar !== null) {
+    interactive.filter = new EscapeFilter({
+      escapeChar: cfg.escapeChar,
+      enableEscapeCommandline: cfg.enableEscapeCommandline,
+      logLevel: getLog().level,
+      logOnStderr: true,
+    });
+  }
+  const size = windowSize(io.stdout as never, io.stderr as never);
+  let running: RunningSession | null = null;
+  const offs: (() => void)[] = [];
+  let killedBy: string | null = null;
+  let commandLineOpen = false;
+
+  const runCommandLine = async (): Promise<void> => {
+    commandLineOpen = true;
+    interactive.term?.restore();
+    try {
+      const line = await io.readTty(COMMAND_LINE_PROMPT.replace(/^\r\n/, ''), true);
+      const r = parseCommandLine(line ?? null, { permitLocalCommand: cfg.permitLocalCommand, env: io.env });
+      const info = getLog();
+      switch (r.type) {
+        case 'help':
+          for (const l of r.lines) info.info(l);
+          break;
+        case 'error':
+          info.info(r.message);
+          break;
+        case 'none':
+          break;
+        case 'local-command':
+          spawnSync(io.env.SHELL || '/bin/sh', ['-c', r.command], { stdio: 'inherit' });
+          break;
+        case 'forward':
+        case 'cancel':
+          info.info('Port forwarding is not available in this release of tsh.');
+          break;
+      }
+    } finally {
+      commandLineOpen = false;
+      interactive.term?.enter();
+    }
+  };
+
+  const filter = interactive.filter
+    ? (chunk: Buffer): Buffer | null => {
+        if (commandLineOpen) return Buffer.alloc(0);
+        const actions = interactive.filter!.feed(chunk);
+        const send: Buffer[] = [];
+        for (const a of actions) {
+          switch (a.type) {
+            case 'send':
+              send.push(a.data);
+              break;
+            case 'local':
+              io.stderr.write(a.data);
+              break;
+            case 'disconnect':
+              if (send.length > 0) running?.channel.write(Buffer.concat(send));
+              return null;
+            case 'suspend':
+              interactive.term?.restore();
+              process.kill(process.pid, 'SIGTSTP');
+              break;
+            case 'background':
+              io.stderr.write('Going to the background (~&) is not available in this release of tsh.\r\n');
+              break;
+            case 'list-connections':
+              io.stderr.write('The following connections are open:\r\n  #0 client-session (t4 r0 i0/0 o0/0 e[write]/0 fd 4/5/6 sock -1 cc -1)\r\n');
+              break;
+            case 'command-line':
+              void runCommandLine();
+              break;
+            case 'rekey':
+              (conn.client as unknown as { _protocol?: { rekey(): void } })._protocol?.rekey();
+              break;
+            case 'break':
+              break;
+            case 'loglevel':
+              setLevel(a.level);
+              break;
+          }
+        }
+        return Buffer.concat(send);
+      }
+    : undefined;
+
+  try {
+    running = await startSession(
+      conn,
+      { command, subsystem, pty: tty ? { term: io.env.TERM ?? '', size } : null, env: sessionEnv(cfg, io.env) },
+      { stdin: cfg.stdinNull ? null : io.stdin, stdout: io.stdout, stderr: io.stderr, filter, log },
+    );
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    log.fatal(`channel 0: open failed: ${reason}`);
+    conn.close();
+    return 255;
+  }
+  const r = running;
+  interactive.term?.enter();
+  if (tty) {
+    offs.push(io.onSignal('SIGWINCH', () => r.resize(windowSize(io.stdout as never, io.stderr as never))));
+    offs.push(
+      io.onSignal('SIGCONT', () => {
+        interactive.term?.enter();
+        r.resize(windowSize(io.stdout as never, io.stderr as never));
+      }),
+    );
+  }
+  for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGTERM'] as const) {
+    offs.push(
+      io.onSignal(sig, () => {
+        killedBy = sig;
+        r.disconnect();
+      }),
+    );
+  }
+  let result;
+  try {
+    result = await r.done;
+  } finally {
+    for (const off of offs) off();
+    interactive.term?.restore();
+  }
+  conn.close();
+  const final = getLog();
+  if (killedBy !== null) {
+    final.verbose(`Killed by signal ${killedBy}.`);
+    return 255;
+  }
+  if (result.lost && result.exitCode === 255) {
+    final.fatal(connErrors[0] ?? `Connection to ${host} closed by remote host.`);
+  }
+  if (tty && final.level >= LOG_LEVELS.INFO) io.stderr.write(`Connection to ${host} closed.\r\n`);
+  return result.exitCode;
+}

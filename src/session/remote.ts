@@ -1,0 +1,164 @@
+/**
+ * The session channel, as ssh.c ssh_session2() + clientloop.c run it: optional pty-req (TERM,
+ * window size), env requests (SendEnv, SetEnv), then exec, subsystem or shell; stdin streamed to
+ * the channel (EOF passed on), stdout and stderr kept apart and binary-safe, flow controlled; the
+ * remote exit status returned exactly. Without an exit status (a remote death by signal, or the
+ * connection lost) the result is 255, as ssh's.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
+import type { Connection } from './connect.js';
+import type { Logger } from './log.js';
+import type { WindowSize } from './terminal.js';
+
+export interface SessionRequest {
+  /** The command to run, or null for a shell. With `subsystem`, the subsystem's name. */
+  readonly command: string | null;
+  readonly subsystem: boolean;
+  /** A pty with this TERM and size, or null. */
+  readonly pty: { readonly term: string; readonly size: WindowSize } | null;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface SessionIo {
+  /** Local input, or null for none (-n, or stdin at EOF from the start). */
+  readonly stdin: Readable | null;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /**
+   * Turns local input into what is sent (escape sequences); returns the bytes to send, or null
+   * when the session must end now (`~.`).
+   */
+  readonly filter?: (chunk: Buffer) => Buffer | null;
+  readonly log: Logger;
+}
+
+export interface SessionResult {
+  /** The exit status to exit with: the remote's, or 255. */
+  readonly exitCode: number;
+  /** The remote died by this signal (name without SIG). */
+  readonly signal: string | null;
+  /** The session ended from this side (`~.`, a signal). */
+  readonly local: boolean;
+  /** The connection was lost (not a clean channel close). */
+  readonly lost: boolean;
+}
+
+export interface RunningSession {
+  readonly channel: ClientChannel;
+  readonly done: Promise<SessionResult>;
+  /** End the session from this side (escape `~.`, SIGTERM). */
+  disconnect(): void;
+  resize(size: WindowSize): void;
+}
+
+function openChannel(conn: Connection, req: SessionRequest): Promise<ClientChannel> {
+  const { client } = conn;
+  const pty: PseudoTtyOptions | undefined = req.pty
+    ? { term: req.pty.term, rows: req.pty.size.rows, cols: req.pty.size.cols, width: req.pty.size.width, height: req.pty.size.height }
+    : undefined;
+  const env = Object.keys(req.env).length > 0 ? { ...req.env } : undefined;
+  return new Promise((resolve, reject) => {
+    const cb = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+    if (req.subsystem) {
+      // ssh2's subsys() has no pty/env options; OpenSSH sends them for -s too, rarely useful.
+      client.subsys(req.command ?? '', cb);
+    } else if (req.command !== null) {
+      client.exec(req.command, { pty, env }, cb);
+    } else {
+      client.shell(pty ?? false, { env }, cb);
+    }
+  });
+}
+
+/** Opens the session and wires it to local I/O; `done` resolves when the channel closes. */
+export async function startSession(conn: Connection, req: SessionRequest, io: SessionIo): Promise<RunningSession> {
+  const { log } = io;
+  const channel = await openChannel(conn, req);
+  log.debug1(`Sending command: ${req.command ?? '(shell)'}`);
+  let exitCode: number | null = null;
+  let signal: string | null = null;
+  let local = false;
+  let lost = false;
+  let finish: (r: SessionResult) => void = () => undefined;
+  const done = new Promise<SessionResult>((resolve) => (finish = resolve));
+  let finished = false;
+  const end = (): void => {
+    if (finished) return;
+    finished = true;
+    if (io.stdin) {
+      io.stdin.off('data', onInput);
+      io.stdin.off('end', onInputEnd);
+      io.stdin.pause();
+    }
+    const code = exitCode ?? 255;
+    finish({ exitCode: code, signal, local, lost });
+  };
+
+  channel.on('exit', (code: number | null, sig?: string, core?: boolean) => {
+    if (typeof code === 'number') {
+      exitCode = code & 0xff;
+      log.debug1(`client_input_channel_req: channel 0 rtype exit-status reply 0`);
+    } else if (sig) {
+      sig = sig.replace(/^SIG/, '');
+      signal = sig;
+      exitCode = 255;
+      log.debug1(`client_input_channel_req: channel 0 rtype exit-signal reply 0`);
+      log.info(`Remote command killed by signal ${sig}${core ? ' (core dumped)' : ''}.`);
+    }
+  });
+  channel.on('data', (d: Buffer) => {
+    if (!io.stdout.write(d)) {
+      channel.pause();
+      io.stdout.once('drain', () => channel.resume());
+    }
+  });
+  channel.stderr.on('data', (d: Buffer) => {
+    if (!io.stderr.write(d)) {
+      channel.stderr.pause();
+      io.stderr.once('drain', () => channel.stderr.resume());
+    }
+  });
+  channel.on('close', end);
+  conn.client.on('close', () => {
+    lost = !finished;
+    end();
+  });
+
+  const onInput = (chunk: Buffer): void => {
+    const out = io.filter ? io.filter(chunk) : chunk;
+    if (out === null) {
+      local = true;
+      session.disconnect();
+      return;
+    }
+    if (out.length > 0 && !channel.write(out) && io.stdin) {
+      io.stdin.pause();
+      channel.once('drain', () => io.stdin?.resume());
+    }
+  };
+  const onInputEnd = (): void => {
+    log.debug2('channel 0: read<=0 rfd 0 len 0');
+    channel.end();
+  };
+  if (io.stdin) {
+    io.stdin.on('data', onInput);
+    io.stdin.on('end', onInputEnd);
+    io.stdin.resume();
+  } else {
+    channel.end();
+  }
+
+  const session: RunningSession = {
+    channel,
+    done,
+    disconnect: () => {
+      local = true;
+      channel.close();
+      conn.close();
+      end();
+    },
+    resize: (size) => channel.setWindow(size.rows, size.cols, size.height, size.width),
+  };
+  return session;
+}
