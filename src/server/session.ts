@@ -1,0 +1,184 @@
+/**
+ * One session channel on the daemon side, as sshd's session.c serves it: pty-req (node-pty,
+ * TERM and size), env (AcceptEnv), shell (a login shell), exec (`shell -c command`), subsystem (a
+ * configured program), window-change, signal, and the exit-status or exit-signal at the end.
+ *
+ * The environment is built from scratch (USER, LOGNAME, HOME, SHELL, PATH, MAIL, SSH_CLIENT,
+ * SSH_CONNECTION, SSH_TTY, TERM, then SetEnv and accepted client variables): nothing of the
+ * daemon's own environment (NODE_OPTIONS, ...) reaches the user's programs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import pty from 'node-pty';
+import type { ServerChannel, Session } from 'ssh2';
+import { matchPattern } from '../pattern.js';
+
+export interface Account {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
+export interface SessionContext {
+  readonly account: Account;
+  readonly remote: { readonly address: string; readonly port: number };
+  readonly local: { readonly address: string; readonly port: number };
+  readonly acceptEnv: readonly string[];
+  readonly setEnv: readonly string[];
+  readonly permitTty: boolean;
+  readonly subsystems: ReadonlyMap<string, string>;
+  readonly log: (line: string) => void;
+  readonly onClose: () => void;
+}
+
+/** sshd's default PATH (_PATH_STDPATH as Debian builds it). */
+export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
+
+const SIGNALS = new Set(['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2']);
+
+function signalName(signo: number): string {
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === signo) return name.replace(/^SIG/, '');
+  return `SIG${signo}`;
+}
+
+/** The environment of a session's program. */
+export function sessionEnvironment(ctx: SessionContext, clientEnv: ReadonlyMap<string, string>, term: string | null, tty: string | null): Record<string, string> {
+  const a = ctx.account;
+  const env: Record<string, string> = {
+    USER: a.name,
+    LOGNAME: a.name,
+    HOME: a.home,
+    PATH: DEFAULT_PATH,
+    MAIL: `/var/mail/${a.name}`,
+    SHELL: a.shell,
+  };
+  for (const kv of ctx.setEnv) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  for (const [k, v] of clientEnv) env[k] = v;
+  env.SSH_CLIENT = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.port}`;
+  env.SSH_CONNECTION = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.address} ${ctx.local.port}`;
+  if (tty !== null) env.SSH_TTY = tty;
+  if (term !== null) env.TERM = term;
+  return env;
+}
+
+export function serveSession(session: Session, ctx: SessionContext): void {
+  const clientEnv = new Map<string, string>();
+  let ptyReq: { term: string; cols: number; rows: number } | null = null;
+  let term: pty.IPty | null = null;
+  let child: ChildProcess | null = null;
+  let started = false;
+
+  session.on('pty', (accept, reject, info) => {
+    if (!ctx.permitTty || started) return reject?.();
+    ptyReq = { term: info.term, cols: info.cols || 80, rows: info.rows || 24 };
+    accept?.();
+  });
+  session.on('window-change', (accept, _reject, info) => {
+    if (ptyReq) ptyReq = { ...ptyReq, cols: info.cols, rows: info.rows };
+    term?.resize(Math.max(1, info.cols), Math.max(1, info.rows));
+    accept?.();
+  });
+  session.on('env', (accept, reject, info) => {
+    if (started || !ctx.acceptEnv.some((p) => matchPattern(info.key, p))) {
+      ctx.log(`Ignoring env request ${info.key}: disallowed name`);
+      return reject?.();
+    }
+    clientEnv.set(info.key, info.val);
+    accept?.();
+  });
+  session.on('signal', (accept, reject, info) => {
+    const name = String(info.name).replace(/^SIG/, '');
+    if (!SIGNALS.has(name)) return reject?.();
+    if (child?.pid) child.kill(`SIG${name}` as NodeJS.Signals);
+    else if (term) term.kill(`SIG${name}`);
+    else return reject?.();
+    accept?.();
+  });
+
+  const run = (channel: ServerChannel, argv: readonly string[], login: boolean): void => {
+    started = true;
+    const a = ctx.account;
+    if (ptyReq) {
+      // The pty's name is known only once it exists: a small sh sets SSH_TTY, then execs.
+      const t = pty.spawn('/bin/sh', ['-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv], {
+        name: ptyReq.term,
+        cols: ptyReq.cols,
+        rows: ptyReq.rows,
+        cwd: a.home,
+        env: sessionEnvironment(ctx, clientEnv, ptyReq.term, null),
+        encoding: null,
+      });
+      term = t;
+      t.onData((d: string | Buffer) => channel.write(d));
+      channel.on('data', (d: Buffer) => t.write(d));
+      t.onExit(({ exitCode, signal }) => finish(channel, exitCode, signal ? signalName(signal) : null));
+      return;
+    }
+    const c = spawn(argv[0]!, argv.slice(1), {
+      cwd: a.home,
+      env: sessionEnvironment(ctx, clientEnv, null, null),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      argv0: login ? `-${a.shell.split('/').pop()}` : undefined,
+    });
+    child = c;
+    c.stdout!.pipe(channel, { end: false });
+    c.stderr!.pipe(channel.stderr, { end: false });
+    channel.pipe(c.stdin!);
+    c.stdin!.on('error', () => undefined);
+    c.on('error', (err) => {
+      channel.stderr.write(`${argv[0]}: ${err.message}\n`);
+      finish(channel, 127, null);
+    });
+    let outputDone = 0;
+    let status: { code: number | null; sig: string | null } | null = null;
+    const maybeFinish = (): void => {
+      if (status && outputDone === 2) finish(channel, status.code ?? 0, status.sig);
+    };
+    c.stdout!.on('end', () => {
+      outputDone++;
+      maybeFinish();
+    });
+    c.stderr!.on('end', () => {
+      outputDone++;
+      maybeFinish();
+    });
+    c.on('exit', (code, sig) => {
+      status = { code, sig: sig ? sig.replace(/^SIG/, '') : null };
+      maybeFinish();
+    });
+  };
+
+  let finished = false;
+  const finish = (channel: ServerChannel, code: number, sig: string | null): void => {
+    if (finished) return;
+    finished = true;
+    if (sig) channel.exit(sig, false, '');
+    else channel.exit(code);
+    channel.end();
+    channel.close();
+    ctx.onClose();
+  };
+
+  session.on('shell', (accept) => {
+    const channel = accept();
+    run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
+  });
+  session.on('exec', (accept, _reject, info) => {
+    const channel = accept();
+    run(channel, [ctx.account.shell, '-c', info.command], false);
+  });
+  session.on('subsystem', (accept, reject, info) => {
+    const command = ctx.subsystems.get(info.name);
+    if (command === undefined) {
+      ctx.log(`subsystem request for ${info.name} failed, subsystem not found`);
+      return reject?.();
+    }
+    const channel = accept();
+    run(channel, [ctx.account.shell, '-c', command], false);
+  });
+}
