@@ -70,7 +70,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     listen: opts.listen,
     hostKeys,
     account,
-    authorizedKeys: { files: opts.authorizedKeysFiles.map((f) => expandAuthorizedKeysFile(f, account)), pubFiles },
+    authorizedKeys: { files: opts.authorizedKeysFiles.map((f) => expandAuthorizedKeysFile(f, account)), pubFiles, strictModes: true },
     maxAuthTries: 6,
     loginGraceTime: 120,
     maxSessions: 10,

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
 import { findAuthorizedKey, type AuthorizedKeySource } from './authorized.js';
+import type { KeyOptions } from './authorized-keys.js';
 import { VERSION } from '../version.js';
 import type { HostKey } from './host-keys.js';
 import { serveSession, type Account } from './session.js';
@@ -94,6 +95,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
     let user: string | null = null;
     let authenticated = false;
     let failures = 0;
+    let keyOptions: KeyOptions | null = null;
     const grace =
       s.loginGraceTime > 0
         ? setTimeout(() => {
@@ -136,7 +138,9 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
         } catch {
           return reject();
         }
-        const found = valid ? findAuthorizedKey(s.authorizedKeys, key, s.log) : null;
+        const found = valid
+          ? findAuthorizedKey(s.authorizedKeys, key, { user: s.account.name, uid: s.account.uid, home: s.account.home, remoteAddr: addr }, s.log)
+          : null;
         if (!found) {
           if (pk.signature) s.log(`Failed publickey for ${valid ? '' : 'invalid user '}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
           return reject();
@@ -152,6 +156,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
           return reject();
         }
         authenticated = true;
+        keyOptions = found.options;
         if (grace) clearTimeout(grace);
         s.log(`Accepted publickey for ${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
         ctx.accept();
@@ -170,6 +175,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
             setEnv: s.setEnv,
             permitTty: s.permitTty,
             subsystems: s.subsystems,
+            keyOptions,
             log: s.log,
             onClose: () => sessions--,
           });

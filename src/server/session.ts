@@ -12,6 +12,7 @@ import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
 import { matchPattern } from '../pattern.js';
+import type { KeyOptions } from './authorized-keys.js';
 
 export interface Account {
   readonly name: string;
@@ -29,6 +30,8 @@ export interface SessionContext {
   readonly setEnv: readonly string[];
   readonly permitTty: boolean;
   readonly subsystems: ReadonlyMap<string, string>;
+  /** The options of the authorized_keys line used to log in (null: none apply). */
+  readonly keyOptions: KeyOptions | null;
   readonly log: (line: string) => void;
   readonly onClose: () => void;
 }
@@ -74,6 +77,10 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   let started = false;
 
   session.on('pty', (accept, reject, info) => {
+    if (ctx.keyOptions && !ctx.keyOptions.permitPty) {
+      ctx.log('Pty allocation disabled.');
+      return reject?.();
+    }
     if (!ctx.permitTty || started) return reject?.();
     ptyReq = { term: info.term, cols: info.cols || 80, rows: info.rows || 24 };
     accept?.();
@@ -164,13 +171,23 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     ctx.onClose();
   };
 
+  /** command= in authorized_keys replaces what the client asked for (SSH_ORIGINAL_COMMAND). */
+  const forced = (original: string | null): string | null => {
+    const cmd = ctx.keyOptions?.forceCommand ?? null;
+    if (cmd === null) return null;
+    if (original !== null) clientEnv.set('SSH_ORIGINAL_COMMAND', original);
+    ctx.log(`Forced command (key option) '${cmd}'`);
+    return cmd;
+  };
   session.on('shell', (accept) => {
     const channel = accept();
-    run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
+    const cmd = forced(null);
+    if (cmd !== null) run(channel, [ctx.account.shell, '-c', cmd], false);
+    else run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
   });
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
-    run(channel, [ctx.account.shell, '-c', info.command], false);
+    run(channel, [ctx.account.shell, '-c', forced(info.command) ?? info.command], false);
   });
   session.on('subsystem', (accept, reject, info) => {
     const command = ctx.subsystems.get(info.name);
@@ -179,6 +196,6 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       return reject?.();
     }
     const channel = accept();
-    run(channel, [ctx.account.shell, '-c', command], false);
+    run(channel, [ctx.account.shell, '-c', forced(info.name) ?? command], false);
   });
 }

@@ -6,7 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, run, runPty, testEnv } from '../helpers/run.js';
@@ -123,6 +124,37 @@ describe('tshd with OpenSSH ssh as the client', () => {
     } finally {
       other.cleanup();
     }
+  });
+});
+
+describe('tshd enforces authorized_keys options', () => {
+  it('command= replaces the command, no-pty refuses a pty, from= refuses other addresses', async () => {
+    const keys = (name: string): { dir: string; pub: string } => {
+      const dir = join(home.home, name);
+      execFileSync('mkdir', ['-p', '-m', '700', dir]);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
+      return { dir, pub: readFileSync(join(dir, 'id.pub'), 'utf8').trim() };
+    };
+    const forced = keys('forced');
+    const nopty = keys('nopty');
+    const elsewhere = keys('elsewhere');
+    writeFileSync(
+      join(home.ssh, 'authorized_keys'),
+      [`command="echo forced:$SSH_ORIGINAL_COMMAND" ${forced.pub}`, `no-pty ${nopty.pub}`, `from="10.0.0.1" ${elsewhere.pub}`, ''].join('\n'),
+      { mode: 0o600 },
+    );
+    const as = (k: { dir: string }, extra: string[] = []): string[] =>
+      sshArgs(extra).map((a) => (a === `IdentityFile=${home.ssh}/id_ed25519` ? `IdentityFile=${k.dir}/id` : a));
+    const f = await run('/usr/bin/ssh', [...as(forced), 'echo asked'], { home: home.home });
+    expect(f.stdout).toBe('forced:echo asked\n');
+    // A refused pty is fatal to ssh when one was asked for explicitly (-tt); without it, no pty.
+    const p = await run('/usr/bin/ssh', [...as(nopty, ['-tt']), 'tty'], { home: home.home });
+    expect(p.stderr).toContain('PTY allocation request failed on channel 0');
+    expect(p.code).toBe(255);
+    expect(log).toContain('Pty allocation disabled.');
+    const e = await run('/usr/bin/ssh', [...as(elsewhere), 'true'], { home: home.home });
+    expect(e.code).toBe(255);
+    expect(e.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 });
 
