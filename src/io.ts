@@ -115,10 +115,12 @@ export class LineReader {
 }
 
 /**
- * Reads a line from the terminal at /dev/tty, echo off unless `echo`. Returns undefined when there
- * is no controlling terminal. The terminal is put in raw mode before the prompt shows (so nothing
- * typed is echoed when echo is off) and the line is edited here: backspace, ^U, ^C (throws
- * InterruptedError) and ^D.
+ * Reads a line from the terminal at /dev/tty, echo off unless `echo`, as readpassphrase(3) does
+ * for OpenSSH. Returns undefined when there is no controlling terminal. A "\r" goes first (the
+ * prompt starts the line), the terminal is put in raw mode before the prompt shows (so nothing
+ * typed is echoed when echo is off) and the line is edited here: backspace, ^U, ^D (null, no
+ * newline) and ^C: the terminal is restored and the process gets SIGINT, as with ssh; if a
+ * handler keeps it alive, InterruptedError is thrown.
  */
 export async function readLineFromTty(prompt: string, echo = false): Promise<string | null | undefined> {
   let fd: number;
@@ -131,15 +133,22 @@ export async function readLineFromTty(prompt: string, echo = false): Promise<str
   const output = new WriteStream(fd);
   try {
     input.setRawMode(true);
-    output.write(prompt);
+    output.write(`\r${prompt}`);
     return await new Promise<string | null>((resolve, reject) => {
       let line = '';
       const onData = (chunk: Buffer): void => {
         for (const ch of chunk.toString('utf8')) {
           if (ch === '\r' || ch === '\n') return finish(line);
-          if (ch === '\x03') return fail(new InterruptedError());
+          if (ch === '\x03') {
+            cleanup(false);
+            process.kill(process.pid, 'SIGINT');
+            return fail(new InterruptedError());
+          }
           if (ch === '\x04') {
-            if (line.length === 0) return finish(null);
+            if (line.length === 0) {
+              cleanup(false);
+              return resolve(null);
+            }
             continue;
           }
           if (ch === '\x7f' || ch === '\b') {
@@ -156,14 +165,17 @@ export async function readLineFromTty(prompt: string, echo = false): Promise<str
           line += ch;
         }
       };
-      const cleanup = (): void => {
+      let cleaned = false;
+      const cleanup = (newline = true): void => {
+        if (cleaned) return;
+        cleaned = true;
         input.off('data', onData);
         try {
           input.setRawMode(false);
         } catch {
           // terminal gone
         }
-        output.write(echo ? '\r\n' : '\n');
+        if (newline) output.write('\n');
       };
       const finish = (value: string | null): void => {
         cleanup();

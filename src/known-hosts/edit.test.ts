@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync, existsSync, lstatSync, symlinkSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +102,27 @@ describe('file edits', () => {
     const p = join(dir, 'newdir', 'known_hosts');
     addKnownHost(p, ['h', '10.0.0.1'], A, { createDir: true });
     expect(readFileSync(p, 'utf8')).toBe(`${line('h,10.0.0.1', A)}\n`);
+  });
+
+  it('addKnownHost appends through a symlinked known_hosts and keeps the link, as ssh does', () => {
+    const target = file(`${line('old', A)}\n`, 0o600);
+    const link = join(dir, 'kh-link');
+    symlinkSync(target, link);
+    addKnownHost(link, ['new'], B);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe(`${line('old', A)}\n${line('new', B)}\n`);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+  });
+
+  it('addKnownHost gives a new file 0666 less the umask, as fopen("a") does', () => {
+    const p = join(dir, `kh-new-${n++}`);
+    const old = process.umask(0o002);
+    try {
+      addKnownHost(p, ['h'], A);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(p).mode & 0o777).toBe(0o664);
   });
 
   it('removeKnownHost keeps FILE.old and markers; nothing to remove changes nothing', () => {

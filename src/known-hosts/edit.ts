@@ -1,9 +1,11 @@
 /**
- * known_hosts file edits, all atomic (a temporary file renamed over the original, with the
- * original's mode): append entries, remove a host (keeping FILE.old), hash every plain name
- * (keeping FILE.old). A failed edit leaves the file as it was.
+ * known_hosts file edits. Appending is an O_APPEND write, as ssh's add_host_to_hostfile() does, so
+ * a symlinked known_hosts stays a link and concurrent clients lose no lines. Removing a host and
+ * hashing are atomic (a temporary file renamed over the original, with the original's mode,
+ * keeping FILE.old), as ssh-keygen's hostfile_replace_entries() is. A failed edit leaves the file
+ * as it was.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
@@ -12,8 +14,8 @@ import { knownHostsForeach, outText, type ForeachResult } from './foreach.js';
 import { hashHostName } from './hash.js';
 import { asciiLower } from '../pattern.js';
 
-/** Mode of a new known_hosts file (what ssh's fopen("a") gives under the usual umask 022). */
-const NEW_FILE_MODE = 0o644;
+/** Mode of a new known_hosts file before the umask, as ssh's fopen("a"). */
+const NEW_FILE_MODE = 0o666;
 
 /** The file's text and permission bits, or null if it does not exist. */
 export function readKnownHostsFile(path: string): { text: string; mode: number } | null {
@@ -46,16 +48,26 @@ export interface AddOptions {
 }
 
 /**
- * Appends `key` for `names` (e.g. [hostPatternFor(host, port)] or [name, ip]). The new contents are
- * written whole, so a crash never leaves half a line; a last line without newline is completed first.
+ * Appends `key` for `names` (e.g. [hostPatternFor(host, port)] or [name, ip]) with one O_APPEND
+ * write, through a symlink if the path is one; a new file gets 0666 less the umask. A last line
+ * without newline is completed first (ssh would glue the new entry onto it).
  */
 export function addKnownHost(path: string, names: readonly string[], key: PublicKey, opts: AddOptions = {}): void {
   if (opts.createDir) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const cur = readKnownHostsFile(path);
-  let text = cur?.text ?? '';
-  if (text !== '' && !text.endsWith('\n')) text += '\n';
-  text += entryLines(names, key, Boolean(opts.hash)).map((l) => `${l}\n`).join('');
-  writeFileAtomic(path, text, { mode: cur?.mode ?? NEW_FILE_MODE });
+  const fd = openSync(path, 'a+', NEW_FILE_MODE);
+  try {
+    let text = entryLines(names, key, Boolean(opts.hash)).map((l) => `${l}\n`).join('');
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) text = `\n${text}`;
+    }
+    const buf = Buffer.from(text, 'utf8');
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface EditResult {

@@ -50,9 +50,10 @@ export function keyTypeOfAlgorithm(alg: string): string {
 /**
  * order_hostkeyalgs(): when the best-preference algorithm's key type is known for the host, the
  * list as is; otherwise the algorithms whose key type is known move to the front, order kept.
+ * `best` is the first algorithm as configured, before dropping what ssh2 lacks: ssh decides on
+ * its full list, whose head is a certificate type by default (its plain type counts).
  */
-export function orderHostKeyAlgorithms(algs: readonly string[], knownKeyTypes: ReadonlySet<string>): string[] {
-  const best = algs[0];
+export function orderHostKeyAlgorithms(algs: readonly string[], knownKeyTypes: ReadonlySet<string>, best: string | undefined = algs[0]): string[] {
   if (best === undefined || knownKeyTypes.has(keyTypeOfAlgorithm(best))) return [...algs];
   const known = (a: string): boolean => knownKeyTypes.has(keyTypeOfAlgorithm(a));
   return [...algs.filter(known), ...algs.filter((a) => !known(a))];
@@ -68,7 +69,9 @@ export function offeredAlgorithms(cfg: ResolvedClientConfig, knownKeyTypes: Read
     cipher = ['aes128-gcm@openssh.com', ...cipher.filter((c) => c !== 'aes128-gcm@openssh.com')];
   }
   let serverHostKey = keep(cfg.hostKeyAlgorithms, HOST_KEYS, 'host key algorithms');
-  if (cfg.hostKeyAlgorithmsOrderFromKnownHosts) serverHostKey = orderHostKeyAlgorithms(serverHostKey, knownKeyTypes);
+  if (cfg.hostKeyAlgorithmsOrderFromKnownHosts) {
+    serverHostKey = orderHostKeyAlgorithms(serverHostKey, knownKeyTypes, cfg.hostKeyAlgorithms.split(',')[0]);
+  }
   return {
     kex: keep(cfg.kexAlgorithms, KEX, 'key exchange algorithms'),
     cipher,

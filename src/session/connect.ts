@@ -12,7 +12,7 @@ import { TshError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { NoAlgorithmsError, offeredAlgorithms } from './algorithms.js';
 import { makeAuthHandler } from './auth.js';
-import { knownKeyTypes, verifyHostKey } from './host-key.js';
+import { ForwardingCancelledError, knownKeyTypes, verifyHostKey } from './host-key.js';
 import { KeyRing } from './identities.js';
 import { LOG_LEVELS, type Logger } from './log.js';
 import { connectTcp, proxyCommand, type Transport } from './transport.js';
@@ -161,7 +161,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   let unsafe = false;
   let algorithms;
   try {
-    algorithms = offeredAlgorithms(cfg, knownKeyTypes(cfg, host, port));
+    algorithms = offeredAlgorithms(cfg, knownKeyTypes(cfg, host, port, log));
   } catch (err) {
     s.close();
     if (err instanceof NoAlgorithmsError) throw new ConnectError([`Unable to negotiate with ${peer}: ${err.message}`]);
@@ -182,6 +182,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
 
   const client = new Client();
   let hostKeyRejected = false;
+  let hostKeyFailure: string[] = ['Host key verification failed.'];
   log.debug1(`Authenticating to ${host}:${port} as '${cfg.user}'`);
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -210,11 +211,11 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
         log.debug1(`agent: ${err.message}`);
         return;
       }
-      if (hostKeyRejected) return fail(['Host key verification failed.']);
+      if (hostKeyRejected) return fail(hostKeyFailure);
       fail(describeError(err, peer, cfg.user, host, state.lastMethods));
     });
     client.on('close', () => {
-      if (hostKeyRejected) return fail(['Host key verification failed.']);
+      if (hostKeyRejected) return fail(hostKeyFailure);
       fail(['kex_exchange_identification: Connection closed by remote host', `Connection closed by ${peer}`]);
     });
     client.connect({
@@ -234,7 +235,8 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
             verify(r.accepted);
           },
           (err: unknown) => {
-            log.error(err instanceof Error ? err.message : String(err));
+            if (err instanceof ForwardingCancelledError) hostKeyFailure = [err.message];
+            else log.error(err instanceof Error ? err.message : String(err));
             hostKeyRejected = true;
             verify(false);
           },

@@ -7,12 +7,15 @@
  * and it is off for loopback and proxied connections anyway), VerifyHostKeyDNS, KnownHostsCommand,
  * host certificates' own validity checks.
  */
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { ResolvedClientConfig } from '../config/index.js';
 import { addKnownHost, check, hostPatternFor, loadKnownHostsFiles, type KnownHostEntry } from '../known-hosts/index.js';
 import { entryMatches } from '../known-hosts/check.js';
 import { fingerprint, parsePublicKeyBlob, type PublicKey } from '../keys/public-key.js';
 import { randomart } from '../keys/randomart.js';
+import { strerror } from '../errors.js';
 import type { Logger } from './log.js';
 
 export interface HostKeyContext {
@@ -72,13 +75,19 @@ function fingerprintOf(cfg: ResolvedClientConfig, key: PublicKey): string {
   return fingerprint(key, cfg.fingerprintHash === 'MD5' ? 'md5' : 'sha256');
 }
 
-/** "This key is not known by any other names." or the list of other names holding this key. */
-function otherNamesMessage(ctx: HostKeyContext, entries: readonly KnownHostEntry[], names: readonly string[], key: PublicKey): string {
+/**
+ * other_hostkeys_message(): "This key is not known by any other names." or the unmarked lines
+ * holding this key under a name other than `hostName` (a line for the address only still counts:
+ * hostkeys_find_by_key_cb() skips HKF_MATCH_HOST lines, not HKF_MATCH_IP ones).
+ */
+function otherNamesMessage(ctx: HostKeyContext, entries: readonly KnownHostEntry[], hostName: string, key: PublicKey): string {
   const found: string[] = [];
-  for (const e of entries) {
-    if (e.marker !== 'none' || !e.key.blob.equals(key.blob)) continue;
-    if (names.some((n) => entryMatches(e, n))) continue;
-    found.push(`${tildeUnexpand(e.file, ctx.home)}:${e.line}: ${e.hashed ? '[hashed name]' : e.hosts}`);
+  if (!key.isCert) {
+    for (const e of entries) {
+      if (e.marker !== 'none' || !e.key.blob.equals(key.blob)) continue;
+      if (entryMatches(e, hostName)) continue;
+      found.push(`${tildeUnexpand(e.file, ctx.home)}:${e.line}: ${e.hashed ? '[hashed name]' : e.hosts}`);
+    }
   }
   if (found.length === 0) return 'This key is not known by any other names.';
   const shown = found.slice(0, 8).map((l) => `    ${l}`);
@@ -86,9 +95,26 @@ function otherNamesMessage(ctx: HostKeyContext, entries: readonly KnownHostEntry
   return ['This host key is known by the following other names/addresses:', ...shown].join('\n');
 }
 
-/** The plain key types known_hosts holds for this host, for host key algorithm ordering. */
-export function knownKeyTypes(cfg: ResolvedClientConfig, hostname: string, port: number): Set<string> {
-  const { entries } = loadKnownHostsFiles([...cfg.userKnownHostsFiles, ...cfg.globalKnownHostsFiles]);
+/** load_hostkeys() over the user then the global files, saying (-v) which could not be opened. */
+function loadEntries(cfg: ResolvedClientConfig, log: Logger | undefined): KnownHostEntry[] {
+  const paths = [...cfg.userKnownHostsFiles, ...cfg.globalKnownHostsFiles];
+  for (const p of log ? paths : []) {
+    try {
+      accessSync(p, constants.R_OK);
+    } catch (err) {
+      log!.debug1(`load_hostkeys: fopen ${p}: ${strerror(err)}`);
+    }
+  }
+  return loadKnownHostsFiles(paths).entries;
+}
+
+/**
+ * The plain key types known_hosts holds for this host, for host key algorithm ordering
+ * (order_hostkeyalgs()); with `log`, the debug lines ssh prints while looking.
+ */
+export function knownKeyTypes(cfg: ResolvedClientConfig, hostname: string, port: number, log?: Logger): Set<string> {
+  if (cfg.hostKeyAlias !== null) log?.debug1(`using hostkeyalias: ${cfg.hostKeyAlias}`);
+  const entries = loadEntries(cfg, log);
   const name = cfg.hostKeyAlias ?? hostPatternFor(hostname, port);
   const types = new Set<string>();
   for (const e of entries) {
@@ -97,76 +123,117 @@ export function knownKeyTypes(cfg: ResolvedClientConfig, hostname: string, port:
   return types;
 }
 
-function warnUnsafe(ctx: HostKeyContext): void {
-  const { cfg, log } = ctx;
-  if (cfg.passwordAuthentication) log.error('Password authentication is disabled to avoid man-in-the-middle attacks.');
-  if (cfg.kbdInteractiveAuthentication) log.error('Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.');
-  if (cfg.forwardAgent) log.error('Agent forwarding is disabled to avoid man-in-the-middle attacks.');
-  if (cfg.forwardX11) log.error('X11 forwarding is disabled to avoid man-in-the-middle attacks.');
-  if (cfg.localForwards.length > 0 || cfg.remoteForwards.length > 0) log.error('Port forwarding is disabled to avoid man-in-the-middle attacks.');
+/** Thrown when ExitOnForwardFailure meets forwarding that an untrusted host key cancelled. */
+export class ForwardingCancelledError extends Error {
+  constructor() {
+    super('Error: forwarding disabled due to host key check failure');
+    this.name = 'ForwardingCancelledError';
+  }
 }
 
-/** verify_host_key() + check_host_key() for one host key blob. */
-export async function verifyHostKey(ctx: HostKeyContext, blob: Buffer): Promise<HostKeyResult> {
+/** check_host_key()'s continue_unsafe: what is turned off, said as ssh says it. */
+function continueUnsafe(ctx: HostKeyContext): HostKeyResult {
   const { cfg, log } = ctx;
+  let cancelled = false;
+  const off = (on: boolean, what: string): void => {
+    if (!on) return;
+    log.error(`${what} is disabled to avoid man-in-the-middle attacks.`);
+    cancelled = true;
+  };
+  off(cfg.passwordAuthentication, 'Password authentication');
+  off(cfg.kbdInteractiveAuthentication, 'Keyboard-interactive authentication');
+  off(cfg.forwardAgent, 'Agent forwarding');
+  off(cfg.forwardX11, 'X11 forwarding');
+  off(cfg.localForwards.length > 0 || cfg.remoteForwards.length > 0, 'Port forwarding');
+  off(cfg.tunnel !== 'false', 'Tunnel forwarding');
+  if (cfg.updateHostKeys !== 'false') log.error('UpdateHostkeys is disabled because the host key is not trusted.');
+  if (cfg.exitOnForwardFailure && cancelled) throw new ForwardingCancelledError();
+  return { accepted: true, unsafe: true };
+}
+
+/** check_host_key()'s `readonly`: RDRW, RDONLY (never write), ROQUIET (the port-less retry). */
+type Access = 'rdrw' | 'rdonly' | 'roquiet';
+
+const REJECT: HostKeyResult = { accepted: false, unsafe: false };
+const ACCEPT: HostKeyResult = { accepted: true, unsafe: false };
+
+/** verify_host_key() for one host key blob: fingerprint, then check_host_key(). */
+export async function verifyHostKey(ctx: HostKeyContext, blob: Buffer): Promise<HostKeyResult> {
   const key = parsePublicKeyBlob(blob);
+  ctx.log.debug1(`Server host key: ${key.type} ${fingerprintOf(ctx.cfg, key)}`);
+  return checkHostKey(ctx, key, ctx.port, 'rdrw', false);
+}
+
+/**
+ * check_host_key(): `port` 0 with `clobberPort` is ssh's retry under the bare host name for a
+ * non-standard port, made quietly (a changed key there is no news), but still loud about a
+ * revoked key.
+ */
+async function checkHostKey(ctx: HostKeyContext, key: PublicKey, port: number, access: Access, clobberPort: boolean): Promise<HostKeyResult> {
+  const { cfg, log } = ctx;
   const fp = fingerprintOf(cfg, key);
-  log.debug1(`Server host key: ${key.type} ${fp}`);
-  const reject = { accepted: false, unsafe: false } as const;
-  const accept = { accepted: true, unsafe: false } as const;
 
   if (cfg.noHostAuthenticationForLocalhost && isLoopback(ctx.remoteAddress) && cfg.hostKeyAlias === null) {
     log.debug1('Forcing accepting of host key for loopback/localhost.');
-    return accept;
+    return ACCEPT;
   }
-  let readonly = /[@?*#[\]|'"\\]/.test(ctx.hostname);
-  const hostName = cfg.hostKeyAlias ?? hostPatternFor(ctx.hostname, ctx.port);
+  // Don't ever try to write an invalid name to a known hosts file.
+  if (/[@?*#[\]|'"\\]/.test(ctx.hostname)) {
+    log.debug1(`check_host_key: invalid hostname "${ctx.hostname}"; will not record: (null)`);
+    access = 'rdonly';
+  }
+  const lookupPort = clobberPort ? 0 : port;
+  const hostName = cfg.hostKeyAlias ?? hostPatternFor(ctx.hostname, lookupPort);
   if (cfg.hostKeyAlias !== null) log.debug1(`using hostkeyalias: ${hostName}`);
-  const ip = ctx.remoteAddress === null ? '<no hostip for proxy command>' : hostPatternFor(ctx.remoteAddress, ctx.port);
+  const ip = ctx.remoteAddress === null ? '<no hostip for proxy command>' : hostPatternFor(ctx.remoteAddress, lookupPort);
   const userFiles = cfg.userKnownHostsFiles;
-  const { entries } = loadKnownHostsFiles([...userFiles, ...cfg.globalKnownHostsFiles]);
-  if (userFiles.length === 0) readonly = true;
+  const globalFiles = cfg.globalKnownHostsFiles;
+  const entries = loadEntries(cfg, log);
+  if (access === 'rdrw' && userFiles.length === 0) access = 'rdonly';
   const type = key.label;
-  const verdict = check(entries, { host: ctx.hostname, port: ctx.port, key, hostKeyAlias: cfg.hostKeyAlias ?? undefined });
+  const verdict = check(entries, { host: ctx.hostname, port: lookupPort, key, hostKeyAlias: cfg.hostKeyAlias ?? undefined });
+  const host200 = hostName.slice(0, 200);
 
   switch (verdict.status) {
     case 'ok':
-      log.debug1(`Host '${hostName}' is known and matches the ${type} host ${key.isCert ? 'certificate' : 'key'}.`);
+      log.debug1(`Host '${host200}' is known and matches the ${type} host ${key.isCert ? 'certificate' : 'key'}.`);
       log.debug1(`Found ${key.isCert ? 'CA key' : 'key'} in ${verdict.entry.file}:${verdict.entry.line}`);
       if (cfg.visualHostKey) log.info(`Host key fingerprint is ${fp}\n${randomart(key, cfg.fingerprintHash === 'MD5' ? 'md5' : 'sha256')}`);
-      return accept;
+      return ACCEPT;
 
     case 'unknown': {
-      if (cfg.hostKeyAlias === null && ctx.port !== 22) {
+      if (cfg.hostKeyAlias === null && port !== 0 && port !== 22 && !clobberPort) {
         log.debug1('checking without port identifier');
-        const bare = check(entries, { host: ctx.hostname, port: 22, key });
-        if (bare.status === 'ok') {
+        const bare = await checkHostKey(ctx, key, 0, 'roquiet', true);
+        if (bare.accepted) {
           log.debug1('found matching key w/out port');
-          return accept;
+          return bare;
         }
       }
-      if (readonly || key.isCert) return reject;
+      if (access !== 'rdrw' || key.isCert) return REJECT;
       const strict = cfg.strictHostKeyChecking;
       if (strict === 'true') {
-        log.error(`No ${type} host key is known for ${hostName} and you have requested strict checking.`);
-        return reject;
+        log.error(`No ${type} host key is known for ${host200} and you have requested strict checking.`);
+        return REJECT;
       }
       if (strict === 'ask') {
-        let msg = `The authenticity of host '${hostName} (${ip})' can't be established.`;
+        let msg = `The authenticity of host '${host200} (${ip})' can't be established.`;
         msg += `\n${type} key fingerprint is ${fp}.`;
         if (cfg.visualHostKey) msg += `\n${randomart(key, cfg.fingerprintHash === 'MD5' ? 'md5' : 'sha256')}`;
-        msg += `\n${otherNamesMessage(ctx, entries, [hostName, ip], key)}`;
+        msg += `\n${otherNamesMessage(ctx, entries, hostName, key)}`;
         msg += '\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ';
-        if (!(await confirm(ctx, msg, fp))) return reject;
+        if (!(await confirm(ctx, msg, fp))) return REJECT;
       }
       const file = userFiles[0]!;
       try {
-        addKnownHost(file, [hostName], key, { hash: cfg.hashKnownHosts, createDir: true });
-        log.info(`Warning: Permanently added '${hostName}' (${type}) to the list of known hosts.`);
+        // hostfile_create_user_ssh_dir(): only ~/.ssh itself is created, no other directory.
+        const createDir = ctx.home !== undefined && dirname(file) === join(ctx.home, '.ssh');
+        addKnownHost(file, [hostName], key, { hash: cfg.hashKnownHosts, createDir });
+        log.info(`Warning: Permanently added '${host200}' (${type}) to the list of known hosts.`);
       } catch {
-        log.info(`Failed to add the host to the list of known hosts (${file}).`);
+        log.info(`Failed to add the host to the list of known hosts (${file.slice(0, 500)}).`);
       }
-      return accept;
+      return ACCEPT;
     }
 
     case 'revoked':
@@ -177,14 +244,13 @@ export async function verifyHostKey(ctx: HostKeyContext, blob: Buffer): Promise<
       log.error('This could mean that a stolen key is being used to');
       log.error('impersonate this host.');
       if (cfg.strictHostKeyChecking !== 'false') {
-        log.error(`${type} host key for ${hostName} was revoked and you have requested strict checking.`);
-        return reject;
+        log.error(`${type} host key for ${host200} was revoked and you have requested strict checking.`);
+        return REJECT;
       }
-      warnUnsafe(ctx);
-      return { accepted: true, unsafe: true };
+      return continueUnsafe(ctx);
 
     case 'changed': {
-      if (key.isCert) return reject;
+      if (key.isCert || access === 'roquiet') return REJECT;
       const offending = verdict.known[verdict.known.length - 1]!;
       log.error(BANNER);
       log.error('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
@@ -194,14 +260,17 @@ export async function verifyHostKey(ctx: HostKeyContext, blob: Buffer): Promise<
       log.error('It is also possible that a host key has just been changed.');
       log.error(`The fingerprint for the ${type} key sent by the remote host is\n${fp}.`);
       log.error('Please contact your system administrator.');
-      log.error(`Add correct host key in ${userFiles[0] ?? '(none)'} to get rid of this message.`);
+      const fix = userFiles[0] ?? globalFiles[0];
+      if (fix !== undefined) log.error(`Add correct host key in ${fix.slice(0, 100)} to get rid of this message.`);
       log.error(`Offending ${offending.key.label} key in ${offending.file}:${offending.line}`);
+      // Debian's ssh (mention-ssh-keygen-on-keychange.patch) also says how to remove the line.
+      log.error('  remove with:');
+      log.error(`  tsh-keygen -f "${offending.file}" -R "${hostName}"`);
       if (cfg.strictHostKeyChecking !== 'false') {
-        log.error(`${type} host key for ${hostName} has changed and you have requested strict checking.`);
-        return reject;
+        log.error(`Host key for ${host200} has changed and you have requested strict checking.`);
+        return REJECT;
       }
-      warnUnsafe(ctx);
-      return { accepted: true, unsafe: true };
+      return continueUnsafe(ctx);
     }
   }
 }

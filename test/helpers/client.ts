@@ -41,3 +41,11 @@ export const LOGIN = userInfo().username;
 export function target(sshd: Sshd, extra: readonly string[] = []): string[] {
   return ['-p', String(sshd.port), '-o', 'BatchMode=yes', ...extra, `${LOGIN}@127.0.0.1`];
 }
+
+/**
+ * OpenSSH's ssh finds ~/.ssh through the passwd entry, not $HOME (tsh uses $HOME): arguments that
+ * point a real `ssh` at the test HOME's known_hosts and key instead of the real ~/.ssh.
+ */
+export function sshHomeArgs(home: string, key = 'id_ed25519'): string[] {
+  return ['-o', `UserKnownHostsFile=${home}/.ssh/known_hosts`, '-o', `IdentityFile=${home}/.ssh/${key}`, '-o', 'IdentitiesOnly=yes'];
+}

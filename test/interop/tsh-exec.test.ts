@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binPath, testEnv } from '../helpers/run.js';
 import { freePort, startSshd, type Sshd } from '../helpers/sshd.js';
-import { clientHome, target, trustSshd, LOGIN, type ClientHome } from '../helpers/client.js';
+import { clientHome, sshHomeArgs, target, trustSshd, LOGIN, type ClientHome } from '../helpers/client.js';
 
 interface BinResult {
   code: number | null;
@@ -41,14 +41,6 @@ function runBin(prog: 'tsh' | 'ssh', args: readonly string[], home: string, inpu
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? Buffer.alloc(0));
   });
-}
-
-/**
- * ssh finds ~/.ssh through the passwd entry, not $HOME (tsh uses $HOME): point it at the test's
- * files explicitly.
- */
-function sshHomeArgs(home: string): string[] {
-  return ['-o', `UserKnownHostsFile=${home}/.ssh/known_hosts`, '-o', `IdentityFile=${home}/.ssh/id_ed25519`, '-o', 'IdentitiesOnly=yes'];
 }
 
 /** ssh's stderr with its program name as tsh's. */
