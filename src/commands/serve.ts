@@ -69,8 +69,9 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
   const settings: DaemonSettings = {
     listen: opts.listen,
     hostKeys,
-    account,
-    authorizedKeys: { files: opts.authorizedKeysFiles.map((f) => expandAuthorizedKeysFile(f, account)), pubFiles, strictModes: true },
+    accounts: (name) => (name === account.name ? account : null),
+    authorizedKeys: (a) => ({ files: opts.authorizedKeysFiles.map((f) => expandAuthorizedKeysFile(f, a)), pubFiles, strictModes: true }),
+    permitRootLogin: 'prohibit-password',
     maxAuthTries: 6,
     loginGraceTime: 120,
     maxSessions: 10,
@@ -97,7 +98,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     const a = daemon.addresses[0]!;
     io.stdout.write(
       [
-        `tshd is serving ${account.name} on ${a.host} port ${a.port} (keys: ${settings.authorizedKeys.files.join(', ')}${pubFiles.length ? `, ~/.ssh/*.pub` : ''}).`,
+        `tshd is serving ${account.name} on ${a.host} port ${a.port} (keys: ${settings.authorizedKeys(account).files.join(', ')}${pubFiles.length ? `, ~/.ssh/*.pub` : ''}).`,
         'Connect with:',
         `  tsh -p ${a.port} ${account.name}@${a.host}        (node dist/bin/tsh.js from this checkout)`,
         `  ssh -p ${a.port} ${account.name}@${a.host}`,

@@ -24,10 +24,12 @@ const { Server, utils } = ssh2;
 export interface DaemonSettings {
   readonly listen: readonly { readonly host: string; readonly port: number }[];
   readonly hostKeys: readonly HostKey[];
-  /** The one account served. */
-  readonly account: Account;
-  /** Where its public keys are: authorized_keys files (tokens expanded) and plain .pub files. */
-  readonly authorizedKeys: AuthorizedKeySource;
+  /** The account of a user name, or null for a user tshd does not serve. */
+  readonly accounts: (name: string) => Account | null;
+  /** Where an account's public keys are: authorized_keys files and plain .pub files. */
+  readonly authorizedKeys: (account: Account) => AuthorizedKeySource;
+  /** PermitRootLogin for public keys: yes / prohibit-password allow it, no refuses. */
+  readonly permitRootLogin: 'yes' | 'no' | 'prohibit-password' | 'forced-commands-only';
   readonly maxAuthTries: number;
   /** Seconds; 0 = no limit. */
   readonly loginGraceTime: number;
@@ -96,6 +98,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
     let authenticated = false;
     let failures = 0;
     let keyOptions: KeyOptions | null = null;
+    let loggedIn: Account | null = null;
     const grace =
       s.loginGraceTime > 0
         ? setTimeout(() => {
@@ -115,9 +118,21 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
     const onClient = (client: Connection): void => {
       pending.delete(key);
       client.on('error', () => undefined);
+      let account: Account | null = null;
+      let lookedUp: string | null = null;
       client.on('authentication', (ctx: AuthContext) => {
         user = ctx.username;
-        const valid = sameUser(ctx.username, s.account.name);
+        if (lookedUp === null || !sameUser(lookedUp, ctx.username)) {
+          lookedUp = ctx.username;
+          account = s.accounts(ctx.username);
+          if (account === null) s.log(`Invalid user ${ctx.username} from ${from}`);
+          else if (account.uid === 0 && s.permitRootLogin === 'no') {
+            s.log(`ROOT LOGIN REFUSED FROM ${addr} port ${port}`);
+            account = null;
+          }
+        }
+        const acct = account;
+        const valid = acct !== null;
         const reject = (): void => {
           if (ctx.method !== 'none') failures++;
           if (failures >= s.maxAuthTries) {
@@ -138,9 +153,11 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
         } catch {
           return reject();
         }
-        const found = valid
-          ? findAuthorizedKey(s.authorizedKeys, key, { user: s.account.name, uid: s.account.uid, home: s.account.home, remoteAddr: addr }, s.log)
-          : null;
+        let found = acct ? findAuthorizedKey(s.authorizedKeys(acct), key, { user: acct.name, uid: acct.uid, home: acct.home, remoteAddr: addr }, s.log) : null;
+        if (found && acct?.uid === 0 && s.permitRootLogin === 'forced-commands-only' && found.options.forceCommand === null) {
+          s.log(`Root login accepted for forced command.`);
+          found = null;
+        }
         if (!found) {
           if (pk.signature) s.log(`Failed publickey for ${valid ? '' : 'invalid user '}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
           return reject();
@@ -156,6 +173,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
           return reject();
         }
         authenticated = true;
+        loggedIn = acct;
         keyOptions = found.options;
         if (grace) clearTimeout(grace);
         s.log(`Accepted publickey for ${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
@@ -166,9 +184,8 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
         client.on('session', (accept, reject) => {
           if (sessions >= s.maxSessions) return reject();
           sessions++;
-          const session = accept();
-          serveSession(session, {
-            account: s.account,
+          serveSession(accept(), {
+            account: loggedIn!,
             remote: { address: addr, port },
             local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
             acceptEnv: s.acceptEnv,

@@ -13,6 +13,7 @@ import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
 import { matchPattern } from '../pattern.js';
 import type { KeyOptions } from './authorized-keys.js';
+import { dropTo } from './accounts.js';
 
 export interface Account {
   readonly name: string;
@@ -112,7 +113,8 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     const a = ctx.account;
     if (ptyReq) {
       // The pty's name is known only once it exists: a small sh sets SSH_TTY, then execs.
-      const t = pty.spawn('/bin/sh', ['-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv], {
+      const [file, ...args] = dropTo(a, ['/bin/sh', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv]);
+      const t = pty.spawn(file!, args, {
         name: ptyReq.term,
         cols: ptyReq.cols,
         rows: ptyReq.rows,
@@ -126,11 +128,13 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       t.onExit(({ exitCode, signal }) => finish(channel, exitCode, signal ? signalName(signal) : null));
       return;
     }
-    const c = spawn(argv[0]!, argv.slice(1), {
+    const full = dropTo(a, argv);
+    const c = spawn(full[0]!, full.slice(1), {
       cwd: a.home,
       env: sessionEnvironment(ctx, clientEnv, null, null),
       stdio: ['pipe', 'pipe', 'pipe'],
-      argv0: login ? `-${a.shell.split('/').pop()}` : undefined,
+      // A login shell's argv[0] starts with "-" (only when tshd runs it directly).
+      argv0: login && full.length === argv.length ? `-${a.shell.split('/').pop()}` : undefined,
     });
     child = c;
     c.stdout!.pipe(channel, { end: false });
