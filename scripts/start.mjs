@@ -5,15 +5,22 @@ import { serve } from '../dist/src/commands/serve.js';
 import { runMain } from '../dist/src/cli/run.js';
 
 const port = Number(process.env.TSHD_PORT ?? 2222);
+/** The embedded configuration: sshd_config lines on top of tshd's built-in defaults. */
+const EMBEDDED = [
+  'ListenAddress 127.0.0.1',
+  'AcceptEnv LANG LC_*',
+  'Subsystem sftp /usr/lib/openssh/sftp-server',
+  'PidFile none',
+];
 runMain(
   (_argv, io) =>
     serve(
       {
-        listen: [{ host: '127.0.0.1', port }],
-        hostKeys: [],
-        authorizedKeysFiles: ['.ssh/authorized_keys', '.ssh/authorized_keys2'],
+        configFile: 'none',
+        commandLine: [...EMBEDDED.map((line) => ({ kind: 'option', line })), { kind: 'port', port }],
         acceptOwnPubKeys: true,
         printConnect: true,
+        log: (line) => io.stderr.write(`${line}\n`),
       },
       io,
     ),

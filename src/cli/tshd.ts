@@ -1,7 +1,7 @@
 /**
  * tshd's front door. -t checks the configuration (silent on success, sshd's message and exit
  * code on failure); -T prints the effective configuration as `sshd -T` does (honouring -C, -o,
- * -p, -h, -f, ...). Running the daemon arrives in a later release.
+ * -p, -h, -f, ...); otherwise it runs the daemon (commands/serve.ts).
  *
  * Deliberate differences from sshd -t/-T: host keys are not loaded (a missing key is not an
  * error here), and without -f the file is /etc/tsh/tshd_config (root) or ~/.tsh/tshd_config,
@@ -12,9 +12,60 @@ import { strerror } from '../errors.js';
 import type { Io } from '../io.js';
 import { dumpServerConfig, loadServerConfig, ServerConfigError } from '../server/config/index.js';
 import { versionLine } from '../version.js';
-import { parseTshdArgs, TSHD_USAGE, TshdUsageError } from './tshd-args.js';
+import { parseTshdArgs, TSHD_USAGE, TshdUsageError, type TshdArgs } from './tshd-args.js';
+import { spawn } from 'node:child_process';
+import { serve } from '../commands/serve.js';
 
-export const NOT_AVAILABLE = 'tshd: the ssh daemon is not available in this release yet';
+/**
+ * The daemon: in the foreground with -D or -d; otherwise tshd starts itself again detached (with
+ * -D, in a new session, stdin/stdout on /dev/null) and exits 0 once the child is listening, as
+ * sshd's daemon() does. Without -e, -d or -E, a detached tshd logs through logger(1) (syslog).
+ */
+async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, logToFile: boolean): Promise<number> {
+  const detached = Boolean(io.env.TSHD_DETACHED);
+  if (!args.foreground && args.debug === 0 && !detached) return detach(io);
+  let daemonLog = log;
+  if (detached && !logToFile && !args.logToStderr) {
+    // The parent reads stderr until the first "Server listening" line, then goes away.
+    const syslog = spawn('logger', ['-t', `tshd[${process.pid}]`, '-p', 'auth.info'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    syslog.on('error', () => undefined);
+    syslog.stdin!.on('error', () => undefined);
+    io.stderr.on('error', () => undefined);
+    let parentGone = false;
+    daemonLog = (line) => {
+      syslog.stdin!.write(`${line}\n`);
+      if (!parentGone) io.stderr.write(`${line}\r\n`);
+      if (/^Server listening on /.test(line)) parentGone = true;
+    };
+  }
+  return serve({ configFile: args.configFile, commandLine: args.commandLine, acceptOwnPubKeys: false, printConnect: false, log: daemonLog }, io);
+}
+
+function detach(io: Io): Promise<number> {
+  const argv = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
+  const child = spawn(process.execPath, argv, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...io.env, TSHD_DETACHED: '1' },
+  });
+  return new Promise((resolve) => {
+    let err = '';
+    const done = (code: number): void => {
+      child.stderr!.removeAllListeners('data');
+      child.stderr!.destroy();
+      child.unref();
+      resolve(code);
+    };
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+      if (/Server listening on /.test(err)) done(0);
+    });
+    child.on('exit', (code) => {
+      io.stderr.write(err);
+      done(code ?? 255);
+    });
+  });
+}
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let inv;
@@ -38,9 +89,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write('Config test connection parameter (-C) provided without test mode (-T)\r\n');
     return 255;
   }
-  if (args.mode === 'daemon') {
-    io.stderr.write(`${NOT_AVAILABLE}\n`);
-    return 255;
+  if (args.mode === 'daemon' && args.extra.length > 0) {
+    io.stderr.write(`Extra argument ${args.extra[0]}.\n`);
+    return 1;
   }
   // -E: sshd appends its log lines to the file instead of stderr (perror() lines stay on stderr).
   let logFd: number | null = null;
@@ -57,6 +108,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (logFd !== null && !plain) appendFileSync(logFd, `${line}\r\n`);
     else io.stderr.write(`${line}${plain ? '\n' : '\r\n'}`);
   };
+  if (args.mode === 'daemon') {
+    try {
+      return await runDaemon(args, io, log, logFd !== null);
+    } finally {
+      if (logFd !== null) closeSync(logFd);
+    }
+  }
   try {
     const loaded = await loadServerConfig({ file: args.configFile, commandLine: args.commandLine, log, quiet: args.quiet, cwd: io.cwd });
     if (args.extra.length > 0) {

@@ -1,121 +1,148 @@
 /**
- * Running tshd in the foreground for the account it runs as: host keys (created in the state
- * directory when missing), the listener, log lines on stderr, and a clean stop on SIGTERM/SIGINT.
- * `npm start` uses it with the embedded defaults (127.0.0.1:2222, ~/.ssh/authorized_keys and
- * ~/.ssh/*.pub) and prints how to connect.
+ * Running tshd: the evaluated sshd_config, host keys (the defaults in the state directory are
+ * created at first start when missing), the listeners, a PidFile, log lines, SIGHUP (re-read the
+ * configuration for new connections; a bad one is refused and the old one kept) and
+ * SIGTERM/SIGINT (stop listening, close connections).
+ *
+ * `npm start` runs it with the embedded defaults (127.0.0.1:2222, the current user only, keys from
+ * ~/.ssh/authorized_keys and ~/.ssh/*.pub) and prints how to connect.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { strerror } from '../errors.js';
 import type { Io } from '../io.js';
-import { startDaemon, type DaemonSettings } from '../server/daemon.js';
+import { accountResolver } from '../server/accounts.js';
+import { loadServerConfig, ServerConfigError, type CommandLineSetting, type LoadedServerConfig } from '../server/config/index.js';
+import { startDaemon, type DaemonSettings, type RunningDaemon } from '../server/daemon.js';
 import { createMissingHostKeys, defaultHostKeyPaths, loadHostKeys, stateDir } from '../server/host-keys.js';
 import type { Account } from '../server/session.js';
 
 export interface ServeOptions {
-  readonly listen: readonly { readonly host: string; readonly port: number }[];
-  /** HostKey files; empty = the state directory's, created when missing. */
-  readonly hostKeys: readonly string[];
-  /** AuthorizedKeysFile entries; %h, %u, %% and a relative path (to the home) as in sshd. */
-  readonly authorizedKeysFiles: readonly string[];
-  /** Also accept the keys of ~/.ssh/*.pub (npm start's embedded default). */
+  /** -f (undefined: the default file if it exists; "none": built-in defaults only). */
+  readonly configFile: string | undefined;
+  /** -o, -p, -h, ... as the evaluator takes them. */
+  readonly commandLine: readonly CommandLineSetting[];
+  /** Also accept the keys of ~/.ssh/*.pub (npm start). */
   readonly acceptOwnPubKeys: boolean;
-  /** Print the tsh/ssh commands that connect, once listening. */
+  /** Print the tsh/ssh commands that connect, once listening (npm start). */
   readonly printConnect: boolean;
+  /** Where log lines go (stderr with -e/-D, or the -E file). */
+  readonly log: (line: string) => void;
 }
 
 /**
- * The account tshd serves: the one it runs as. Its home is $HOME when set (as for tsh, so a
- * temporary HOME is a separate setup), else the passwd entry's.
+ * The account tshd runs as. Its home is $HOME when set (as for tsh, so a temporary HOME is a
+ * separate setup), else the passwd entry's.
  */
 export function currentAccount(env: Readonly<Record<string, string | undefined>>): Account {
   const u = userInfo();
   return { name: u.username, uid: u.uid, gid: u.gid, home: env.HOME || u.homedir, shell: u.shell || env.SHELL || '/bin/sh' };
 }
 
-function expandAuthorizedKeysFile(pattern: string, a: Account): string {
-  const p = pattern.replace(/%(.)/g, (_m, k: string) => (k === 'h' ? a.home : k === 'u' ? a.name : k === 'U' ? String(a.uid) : k === '%' ? '%' : `%${k}`));
-  return p.startsWith('/') ? p : join(a.home, p);
+async function load(opts: ServeOptions, io: Io, self: Account): Promise<LoadedServerConfig> {
+  return loadServerConfig({ file: opts.configFile, commandLine: opts.commandLine, log: (l) => opts.log(l), cwd: io.cwd, home: self.home });
+}
+
+function settingsFor(loaded: LoadedServerConfig, opts: ServeOptions, self: Account, hostKeys: DaemonSettings['hostKeys']): DaemonSettings {
+  const isRoot = self.uid === 0 && !opts.acceptOwnPubKeys;
+  return {
+    listen: loaded.listenAddresses.map((l) => ({ host: l.address, port: l.port })),
+    hostKeys,
+    accounts: accountResolver(isRoot, self),
+    global: loaded.global,
+    configFor: (spec) => loaded.forConnection(spec),
+    extraPubFiles: opts.acceptOwnPubKeys
+      ? (a) => {
+          try {
+            const dir = join(a.home, '.ssh');
+            return readdirSync(dir)
+              .filter((f) => f.endsWith('.pub'))
+              .map((f) => join(dir, f));
+          } catch {
+            return [];
+          }
+        }
+      : undefined,
+    log: opts.log,
+  };
 }
 
 export async function serve(opts: ServeOptions, io: Io): Promise<number> {
-  const log = (line: string): void => {
-    io.stderr.write(`${line}\n`);
-  };
-  const account = currentAccount(io.env);
-  const isRoot = account.uid === 0;
-  let keyPaths = opts.hostKeys;
-  if (keyPaths.length === 0) {
-    const dir = stateDir(account.home, isRoot);
-    for (const p of await createMissingHostKeys(dir, isRoot)) log(`Generated host key ${p}`);
-    keyPaths = defaultHostKeyPaths(dir);
+  const log = opts.log;
+  const self = currentAccount(io.env);
+  let loaded: LoadedServerConfig;
+  try {
+    loaded = await load(opts, io, self);
+  } catch (err) {
+    if (err instanceof ServerConfigError) return err.exitCode;
+    throw err;
   }
-  const hostKeys = loadHostKeys(keyPaths, log);
+  const g = loaded.global;
+  const dir = stateDir(self.home, self.uid === 0);
+  const defaults = new Set(defaultHostKeyPaths(dir));
+  const configured = g.hostKeys.filter((p): p is string => p !== null);
+  if (configured.some((p) => defaults.has(p))) {
+    for (const p of await createMissingHostKeys(dir, self.uid === 0)) log(`Generated host key ${p}`);
+  }
+  const hostKeys = loadHostKeys(configured, log);
   if (hostKeys.length === 0) {
     log('sshd: no hostkeys available -- exiting.');
     return 1;
   }
-  const sshDir = join(account.home, '.ssh');
-  let pubFiles: string[] = [];
-  if (opts.acceptOwnPubKeys) {
-    try {
-      pubFiles = readdirSync(sshDir)
-        .filter((f) => f.endsWith('.pub'))
-        .map((f) => join(sshDir, f));
-    } catch {
-      pubFiles = [];
-    }
-  }
-  const settings: DaemonSettings = {
-    listen: opts.listen,
-    hostKeys,
-    accounts: (name) => (name === account.name ? account : null),
-    authorizedKeys: (a) => ({ files: opts.authorizedKeysFiles.map((f) => expandAuthorizedKeysFile(f, a)), pubFiles, strictModes: true }),
-    permitRootLogin: 'prohibit-password',
-    maxAuthTries: 6,
-    loginGraceTime: 120,
-    maxSessions: 10,
-    banner: null,
-    acceptEnv: ['LANG', 'LC_*'],
-    setEnv: [],
-    permitTty: true,
-    subsystems: new Map([['sftp', '/usr/lib/openssh/sftp-server']]),
-    clientAliveInterval: 0,
-    clientAliveCountMax: 3,
-    log,
-  };
-  let daemon;
+  let daemon: RunningDaemon;
   try {
-    daemon = await startDaemon(settings);
+    daemon = await startDaemon(settingsFor(loaded, opts, self, hostKeys));
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const l = opts.listen[0];
-    log(`error: Bind to port ${l?.port ?? 0} on ${l?.host ?? ''} failed: ${e.code === 'EADDRINUSE' ? 'Address already in use' : e.message}.`);
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    log(`error: Bind to port ${e.port ?? ''} on ${e.address ?? ''} failed: ${strerror(err)}.`);
     log('Cannot bind any address.');
     return 255;
+  }
+  if (g.pidFile !== null) {
+    try {
+      writeFileSync(g.pidFile, `${process.pid}\n`, { mode: 0o644 });
+    } catch (err) {
+      log(`Couldn't create pid file "${g.pidFile}": ${strerror(err)}`);
+    }
   }
   if (opts.printConnect) {
     const a = daemon.addresses[0]!;
     io.stdout.write(
       [
-        `tshd is serving ${account.name} on ${a.host} port ${a.port} (keys: ${settings.authorizedKeys(account).files.join(', ')}${pubFiles.length ? `, ~/.ssh/*.pub` : ''}).`,
+        `tshd is serving ${self.name} on ${a.host} port ${a.port} (keys: ~/.ssh/authorized_keys and ~/.ssh/*.pub of ${self.home}).`,
         'Connect with:',
-        `  tsh -p ${a.port} ${account.name}@${a.host}        (node dist/bin/tsh.js from this checkout)`,
-        `  ssh -p ${a.port} ${account.name}@${a.host}`,
+        `  tsh -p ${a.port} ${self.name}@${a.host}        (node dist/bin/tsh.js from this checkout)`,
+        `  ssh -p ${a.port} ${self.name}@${a.host}`,
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),
     );
   }
   await new Promise<void>((resolve) => {
-    const offs = (['SIGTERM', 'SIGINT'] as const).map((sig) =>
-      io.onSignal(sig, () => {
-        log(`Received signal ${sig === 'SIGTERM' ? 15 : 2}; terminating.`);
-        for (const off of offs) off();
-        resolve();
+    const offs = [
+      ...(['SIGTERM', 'SIGINT'] as const).map((sig) =>
+        io.onSignal(sig, () => {
+          log(`Received signal ${sig === 'SIGTERM' ? 15 : 2}; terminating.`);
+          for (const off of offs) off();
+          resolve();
+        }),
+      ),
+      io.onSignal('SIGHUP', () => {
+        log('Received SIGHUP; restarting.');
+        load(opts, io, self).then(
+          (fresh) => {
+            daemon.reconfigure(settingsFor(fresh, opts, self, hostKeys));
+            log('Configuration reloaded; it applies to new connections.');
+          },
+          (err: unknown) => {
+            log(`error: configuration reload failed, keeping the running configuration: ${err instanceof Error ? err.message : String(err)}`);
+          },
+        );
       }),
-    );
+    ];
   });
   await daemon.close();
+  if (g.pidFile !== null) rmSync(g.pidFile, { force: true });
   return 0;
 }

@@ -4,16 +4,23 @@
  * MaxAuthTries, MaxSessions), public key authentication against authorized_keys, and the log
  * lines sshd writes (so fail2ban-style tools work).
  *
- * This release serves one account: the one tshd runs as (as sshd does when it is not root).
- * Serving every system account from a root daemon, with sessions dropped to each user, is the
- * next step (README, "tshd").
+ * Everything is read from the sshd_config evaluator: the global configuration before the user is
+ * known, then the configuration for the connection (Match User/Group/Address/...) once it is.
+ * As root, tshd serves the system's accounts and runs their programs dropped to them (setpriv);
+ * otherwise only the account it runs as.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { strerror } from '../errors.js';
+import { groupsOf } from './accounts.js';
+import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from './disconnect.js';
+import { refusedUser } from './allowed.js';
+import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConfig } from './config/index.js';
 import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
-import { findAuthorizedKey, type AuthorizedKeySource } from './authorized.js';
+import { findAuthorizedKey } from './authorized.js';
 import type { KeyOptions } from './authorized-keys.js';
 import { VERSION } from '../version.js';
 import type { HostKey } from './host-keys.js';
@@ -26,43 +33,46 @@ export interface DaemonSettings {
   readonly hostKeys: readonly HostKey[];
   /** The account of a user name, or null for a user tshd does not serve. */
   readonly accounts: (name: string) => Account | null;
-  /** Where an account's public keys are: authorized_keys files and plain .pub files. */
-  readonly authorizedKeys: (account: Account) => AuthorizedKeySource;
-  /** PermitRootLogin for public keys: yes / prohibit-password allow it, no refuses. */
-  readonly permitRootLogin: 'yes' | 'no' | 'prohibit-password' | 'forced-commands-only';
-  readonly maxAuthTries: number;
-  /** Seconds; 0 = no limit. */
-  readonly loginGraceTime: number;
-  readonly maxSessions: number;
-  readonly banner: string | null;
-  readonly acceptEnv: readonly string[];
-  readonly setEnv: readonly string[];
-  readonly permitTty: boolean;
-  /** Subsystem name → command line run with the user's shell. */
-  readonly subsystems: ReadonlyMap<string, string>;
-  readonly clientAliveInterval: number;
-  readonly clientAliveCountMax: number;
+  /** The configuration before the user is known (LoginGraceTime, Banner, algorithms). */
+  readonly global: ResolvedServerConfig;
+  /** The configuration for a connection once the user is known (Match applied). */
+  readonly configFor: (spec: ConnectionSpec) => ResolvedServerConfig;
+  /** Plain .pub files whose keys are accepted too (npm start's ~/.ssh/*.pub). */
+  readonly extraPubFiles?: (account: Account) => readonly string[];
   readonly log: (line: string) => void;
 }
 
 export interface RunningDaemon {
   /** The ports actually bound (port 0 picks one). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /**
+   * New settings for connections accepted from now on (SIGHUP). The listeners, host keys,
+   * algorithms and Banner stay as they were started.
+   */
+  reconfigure(settings: DaemonSettings): void;
   close(): Promise<void>;
 }
 
-const SERVER_KEX = [
-  'curve25519-sha256',
-  'curve25519-sha256@libssh.org',
-  'ecdh-sha2-nistp256',
-  'ecdh-sha2-nistp384',
-  'ecdh-sha2-nistp521',
-  'diffie-hellman-group16-sha512',
-  'diffie-hellman-group18-sha512',
-  'diffie-hellman-group14-sha256',
-];
+const require = createRequire(import.meta.url);
+const SUPPORTED = require('ssh2/lib/protocol/constants.js') as Record<string, readonly string[]>;
 
-const SERVER_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
+/**
+ * The configured algorithm lists, in order, keeping what ssh2 implements. Group exchange is left
+ * out: ssh2's server cannot serve it (it would disconnect the client mid-handshake).
+ */
+export function serverAlgorithms(cfg: ResolvedServerConfig): Record<string, string[]> {
+  const keep = (list: string, supported: string, drop: (a: string) => boolean = () => false): string[] => {
+    const have = new Set(SUPPORTED[supported] ?? []);
+    return list.split(',').filter((a) => have.has(a) && !drop(a));
+  };
+  return {
+    kex: keep(cfg.kexAlgorithms, 'SUPPORTED_KEX', (a) => a.startsWith('diffie-hellman-group-exchange')),
+    cipher: keep(cfg.ciphers, 'SUPPORTED_CIPHER'),
+    hmac: keep(cfg.macs, 'SUPPORTED_MAC'),
+    serverHostKey: keep(cfg.hostKeyAlgorithms, 'SUPPORTED_SERVER_HOST_KEY'),
+    compress: cfg.compression ? ['none', 'zlib@openssh.com'] : ['none'],
+  };
+}
 
 function keyLabel(key: PublicKey): string {
   return `${key.label} ${fingerprint(key)}`;
@@ -75,18 +85,30 @@ function sameUser(a: string, b: string): boolean {
 }
 
 /** Starts listening; resolves once every address is bound. */
-export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
+export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemon> {
+  let current = initial;
+  const g0 = initial.global;
+  let banner: string | undefined;
+  if (g0.banner !== null) {
+    try {
+      banner = readFileSync(g0.banner, 'utf8');
+    } catch (err) {
+      initial.log(`error: Banner: ${g0.banner}: ${strerror(err)}`);
+    }
+  }
   const sshServer = new Server({
-    hostKeys: s.hostKeys.map((k) => k.data),
+    hostKeys: initial.hostKeys.map((k) => k.data),
     ident: `tshd_${VERSION}`,
-    banner: s.banner ?? undefined,
-    algorithms: { kex: SERVER_KEX, cipher: SERVER_CIPHERS } as never,
+    banner,
+    algorithms: serverAlgorithms(g0) as never,
   });
   const sockets = new Set<Socket>();
   /** Per-connection state, by "address port" of the peer, from accept until the SSH header. */
   const pending = new Map<string, { sock: Socket; onClient: (client: Connection) => void }>();
 
   const onConnection = (sock: Socket): void => {
+    const s = current;
+    const g = s.global;
     sock.setNoDelay(true);
     sockets.add(sock);
     sock.on('error', () => undefined);
@@ -100,11 +122,11 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
     let keyOptions: KeyOptions | null = null;
     let loggedIn: Account | null = null;
     const grace =
-      s.loginGraceTime > 0
+      g.loginGraceTime > 0
         ? setTimeout(() => {
             s.log(`Timeout before authentication for ${from}`);
             sock.destroy();
-          }, s.loginGraceTime * 1000)
+          }, g.loginGraceTime * 1000)
         : null;
     sock.on('close', () => {
       sockets.delete(sock);
@@ -119,33 +141,42 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
       pending.delete(key);
       client.on('error', () => undefined);
       let account: Account | null = null;
+      let cfg: ResolvedServerConfig = g;
       let lookedUp: string | null = null;
       client.on('authentication', (ctx: AuthContext) => {
         user = ctx.username;
         if (lookedUp === null || !sameUser(lookedUp, ctx.username)) {
           lookedUp = ctx.username;
+          cfg = s.configFor({ user: ctx.username, host: addr, addr, laddr: sock.localAddress ?? null, lport: sock.localPort ?? null, rdomain: null });
           account = s.accounts(ctx.username);
           if (account === null) s.log(`Invalid user ${ctx.username} from ${from}`);
-          else if (account.uid === 0 && s.permitRootLogin === 'no') {
-            s.log(`ROOT LOGIN REFUSED FROM ${addr} port ${port}`);
-            account = null;
+          else {
+            const a = account;
+            const why = refusedUser(cfg, a, addr, () => groupsOf(a));
+            if (why !== null) {
+              s.log(why);
+              account = null;
+            } else if (a.uid === 0 && cfg.permitRootLogin === 'no') {
+              s.log(`ROOT LOGIN REFUSED FROM ${addr} port ${port}`);
+              account = null;
+            }
           }
         }
         const acct = account;
         const valid = acct !== null;
+        const methods = ['publickey'];
         const reject = (): void => {
           if (ctx.method !== 'none') failures++;
-          if (failures >= s.maxAuthTries) {
+          if (failures >= cfg.maxAuthTries) {
             s.log(`error: maximum authentication attempts exceeded for ${valid ? '' : 'invalid user '}${ctx.username} from ${from} ssh2 [preauth]`);
             s.log(`Disconnecting ${valid ? 'authenticating' : 'invalid'} user ${ctx.username} ${from}: Too many authentication failures [preauth]`);
-            const proto = (client as unknown as { _protocol?: { disconnect(reason: number): void } })._protocol;
-            proto?.disconnect(2);
+            disconnectWith(client, DISCONNECT_PROTOCOL_ERROR, 'Too many authentication failures');
             sock.end();
             return;
           }
-          ctx.reject(['publickey']);
+          ctx.reject((cfg.pubkeyAuthentication ? methods : []) as AuthContext['method'][]);
         };
-        if (ctx.method !== 'publickey') return reject();
+        if (ctx.method !== 'publickey' || !cfg.pubkeyAuthentication) return reject();
         const pk = ctx as PublicKeyAuthContext;
         let key: PublicKey;
         try {
@@ -153,9 +184,17 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
         } catch {
           return reject();
         }
-        let found = acct ? findAuthorizedKey(s.authorizedKeys(acct), key, { user: acct.name, uid: acct.uid, home: acct.home, remoteAddr: addr }, s.log) : null;
-        if (found && acct?.uid === 0 && s.permitRootLogin === 'forced-commands-only' && found.options.forceCommand === null) {
-          s.log(`Root login accepted for forced command.`);
+        let found = null;
+        if (acct) {
+          const source = {
+            files: expandAuthorizedKeysFiles(cfg.authorizedKeysFiles, { name: acct.name, uid: acct.uid, home: acct.home }),
+            pubFiles: s.extraPubFiles?.(acct) ?? [],
+            strictModes: cfg.strictModes,
+          };
+          found = findAuthorizedKey(source, key, { user: acct.name, uid: acct.uid, home: acct.home, remoteAddr: addr }, s.log);
+        }
+        if (found && acct?.uid === 0 && cfg.permitRootLogin === 'forced-commands-only' && found.options.forceCommand === null && cfg.forceCommand === null) {
+          s.log('Root login refused: no forced command.');
           found = null;
         }
         if (!found) {
@@ -182,16 +221,18 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
       client.on('ready', () => {
         let sessions = 0;
         client.on('session', (accept, reject) => {
-          if (sessions >= s.maxSessions) return reject();
+          if (sessions >= cfg.maxSessions) return reject();
           sessions++;
           serveSession(accept(), {
             account: loggedIn!,
             remote: { address: addr, port },
             local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
-            acceptEnv: s.acceptEnv,
-            setEnv: s.setEnv,
-            permitTty: s.permitTty,
-            subsystems: s.subsystems,
+            acceptEnv: cfg.acceptEnv,
+            setEnv: cfg.setEnv,
+            permitTty: cfg.permitTty,
+            subsystems: new Map(cfg.subsystems.map((sub) => [sub.name, sub.args ? `${sub.command} ${sub.args}` : sub.command])),
+            forceCommand: cfg.forceCommand,
+            printMotd: cfg.printMotd,
             keyOptions,
             log: s.log,
             onClose: () => sessions--,
@@ -214,6 +255,7 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
 
   const servers: NetServer[] = [];
   const addresses: { host: string; port: number }[] = [];
+  const s = initial;
   for (const l of s.listen) {
     const srv = createServer(onConnection);
     await new Promise<void>((resolve, reject) => {
@@ -231,6 +273,9 @@ export async function startDaemon(s: DaemonSettings): Promise<RunningDaemon> {
   }
   return {
     addresses,
+    reconfigure: (next) => {
+      current = next;
+    },
     close: async () => {
       await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const sock of sockets) sock.destroy();

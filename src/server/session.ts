@@ -8,6 +8,7 @@
  * daemon's own environment (NODE_OPTIONS, ...) reaches the user's programs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
@@ -33,6 +34,10 @@ export interface SessionContext {
   readonly subsystems: ReadonlyMap<string, string>;
   /** The options of the authorized_keys line used to log in (null: none apply). */
   readonly keyOptions: KeyOptions | null;
+  /** ForceCommand from the configuration: wins over the key's command=. */
+  readonly forceCommand: string | null;
+  /** PrintMotd: /etc/motd before an interactive login shell. */
+  readonly printMotd: boolean;
   readonly log: (line: string) => void;
   readonly onClose: () => void;
 }
@@ -177,17 +182,27 @@ export function serveSession(session: Session, ctx: SessionContext): void {
 
   /** command= in authorized_keys replaces what the client asked for (SSH_ORIGINAL_COMMAND). */
   const forced = (original: string | null): string | null => {
-    const cmd = ctx.keyOptions?.forceCommand ?? null;
+    const fromConfig = ctx.forceCommand;
+    const cmd = fromConfig ?? ctx.keyOptions?.forceCommand ?? null;
     if (cmd === null) return null;
     if (original !== null) clientEnv.set('SSH_ORIGINAL_COMMAND', original);
-    ctx.log(`Forced command (key option) '${cmd}'`);
+    ctx.log(`Forced command (${fromConfig !== null ? 'config' : 'key option'}) '${cmd}'`);
     return cmd;
   };
   session.on('shell', (accept) => {
     const channel = accept();
     const cmd = forced(null);
     if (cmd !== null) run(channel, [ctx.account.shell, '-c', cmd], false);
-    else run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
+    else {
+      if (ptyReq && ctx.printMotd) {
+        try {
+          channel.write(readFileSync('/etc/motd', 'utf8').replace(/\r?\n/g, '\r\n'));
+        } catch {
+          // no motd
+        }
+      }
+      run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
+    }
   });
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
@@ -196,7 +211,11 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   session.on('subsystem', (accept, reject, info) => {
     const command = ctx.subsystems.get(info.name);
     if (command === undefined) {
-      ctx.log(`subsystem request for ${info.name} failed, subsystem not found`);
+      ctx.log(`subsystem request for ${info.name} by user ${ctx.account.name} failed, subsystem not found`);
+      return reject?.();
+    }
+    if (command.split(/\s+/)[0] === 'internal-sftp') {
+      ctx.log(`subsystem request for ${info.name} by user ${ctx.account.name} failed: internal-sftp is not available in this release of tshd (use /usr/lib/openssh/sftp-server)`);
       return reject?.();
     }
     const channel = accept();

@@ -1,0 +1,79 @@
+/**
+ * Runs tshd (the built dist/bin/tshd.js) in the foreground (-D -e) on a free 127.0.0.1 port with
+ * a config file of the test's, and stops it by PID. Its log (stderr) is kept for assertions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binPath, tempDir } from './run.js';
+import { freePort } from './sshd.js';
+
+export interface Tshd {
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  readonly configPath: string;
+  /** The host's ed25519 public key line. */
+  readonly hostKey: string;
+  log(): string;
+  /** Waits until the log matches (bounded). */
+  waitLog(what: RegExp | string, timeoutMs?: number): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+  stop(): Promise<number | null>;
+}
+
+export async function startTshd(config: readonly string[], env: Record<string, string> = {}): Promise<Tshd> {
+  const { path: dir, cleanup } = tempDir('tshd-');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tshd-test', '-f', join(dir, 'host_ed25519')]);
+  const hostKey = execFileSync('cat', [join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).trim();
+  const configPath = join(dir, 'tshd_config');
+  writeFileSync(configPath, [`HostKey ${join(dir, 'host_ed25519')}`, 'ListenAddress 127.0.0.1', `PidFile ${join(dir, 'tshd.pid')}`, ...config, ''].join('\n'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [binPath('tshd'), '-D', '-e', '-f', configPath, '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', ...env },
+  });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString('utf8')));
+  const waitLog = (what: RegExp | string, timeoutMs = 10_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const test = (): boolean => (typeof what === 'string' ? log.includes(what) : what.test(log));
+      const deadline = setTimeout(() => {
+        clearInterval(tick);
+        reject(new Error(`tshd log never showed ${String(what)}:\n${log}`));
+      }, timeoutMs);
+      const tick = setInterval(() => {
+        if (test()) {
+          clearInterval(tick);
+          clearTimeout(deadline);
+          resolve();
+        }
+      }, 20);
+    });
+  await waitLog(`Server listening on 127.0.0.1 port ${port}.`);
+  return {
+    port,
+    pid: child.pid!,
+    dir,
+    configPath,
+    hostKey,
+    log: () => log,
+    waitLog,
+    signal: (sig) => child.kill(sig),
+    stop: () =>
+      new Promise((resolve) => {
+        const finish = (code: number | null): void => {
+          cleanup();
+          resolve(code);
+        };
+        if (child.exitCode !== null) return finish(child.exitCode);
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', (code) => {
+          clearTimeout(kill);
+          finish(code);
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

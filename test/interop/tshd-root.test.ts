@@ -1,0 +1,218 @@
+/**
+ * tshd run as root serving real system accounts, with OpenSSH's ssh as the client: sessions run
+ * with the user's uid, gid and groups (a root-only file stays unreadable), the login environment,
+ * AllowUsers/DenyUsers/Match, MaxAuthTries, LoginGraceTime, hostile clients, SIGHUP reloads.
+ * CI runs as root; elsewhere these tests fail with a clear message instead of skipping.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, tempDir } from '../helpers/run.js';
+import { startTshd, type Tshd } from '../helpers/tshd.js';
+
+const suffix = `${process.pid % 10000}`;
+const USER_A = `tshda${suffix}`;
+const USER_B = `tshdb${suffix}`;
+const GROUP = `tshdg${suffix}`;
+
+let client: { path: string; cleanup: () => void };
+let secretDir: { path: string; cleanup: () => void };
+const created: string[] = [];
+
+function keyFor(name: string): string {
+  const key = join(client.path, `id_${name}`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  return readFileSync(`${key}.pub`, 'utf8').trim();
+}
+
+function addUser(name: string, groups: string[]): void {
+  execFileSync('useradd', ['-m', '-s', '/bin/bash', ...(groups.length ? ['-G', groups.join(',')] : []), name]);
+  created.push(name);
+  const home = `/home/${name}`;
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }));
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  writeFileSync(join(home, '.ssh', 'authorized_keys'), `${keyFor(name)}\n`, { mode: 0o600 });
+  chownSync(join(home, '.ssh'), uid, gid);
+  chownSync(join(home, '.ssh', 'authorized_keys'), uid, gid);
+}
+
+function ssh(t: Tshd, user: string, command: string, extra: string[] = [], key = user) {
+  return run(
+    '/usr/bin/ssh',
+    [
+      '-p', String(t.port),
+      '-i', join(client.path, `id_${key}`),
+      '-o', 'IdentitiesOnly=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'StrictHostKeyChecking=accept-new',
+      '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`,
+      ...extra,
+      `${user}@127.0.0.1`,
+      command,
+    ],
+    { home: client.path, timeoutMs: 20_000 },
+  );
+}
+
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('tshd-root tests need root (CI runs them as root): they create system users');
+  client = tempDir('tshd-client-');
+  secretDir = tempDir('tshd-secret-');
+  chmodSync(secretDir.path, 0o755);
+  writeFileSync(join(secretDir.path, 'secret'), 'root only\n', { mode: 0o600 });
+  execFileSync('groupadd', [GROUP]);
+  addUser(USER_A, [GROUP]);
+  addUser(USER_B, []);
+});
+
+afterAll(() => {
+  for (const u of created) {
+    try {
+      execFileSync('userdel', ['-r', '-f', u], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    execFileSync('groupdel', [GROUP], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+  client?.cleanup();
+  secretDir?.cleanup();
+});
+
+describe('tshd as root', () => {
+  let t: Tshd;
+  beforeAll(async () => {
+    t = await startTshd(['StrictModes yes', `DenyUsers ${USER_B}`, 'AcceptEnv LANG LC_*']);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('runs the session as the user: uid, gid, supplementary groups; a root-only file stays unreadable', async () => {
+    const r = await ssh(t, USER_A, `id -u; id -g; id -Gn; cat ${join(secretDir.path, 'secret')}`);
+    const [uid, gid, groups] = r.stdout.trim().split('\n');
+    expect(uid).toBe(execFileSync('id', ['-u', USER_A], { encoding: 'utf8' }).trim());
+    expect(gid).toBe(execFileSync('id', ['-g', USER_A], { encoding: 'utf8' }).trim());
+    expect(groups!.split(' ').sort()).toEqual([USER_A, GROUP].sort());
+    expect(r.stderr).toContain('Permission denied');
+    expect(r.code).toBe(1);
+    expect(t.log()).toMatch(new RegExp(`Accepted publickey for ${USER_A} from 127\\.0\\.0\\.1 port \\d+ ssh2: ED25519 SHA256:`));
+  });
+
+  it('gives the login environment of the account', async () => {
+    const r = await ssh(t, USER_A, 'echo "$USER $LOGNAME $HOME $SHELL"; pwd; echo "$MAIL"');
+    expect(r.stdout).toBe(`${USER_A} ${USER_A} /home/${USER_A} /bin/bash\n/home/${USER_A}\n/var/mail/${USER_A}\n`);
+  });
+
+  it('refuses a DenyUsers user, an unknown user and a wrong key with the same answer', async () => {
+    const denied = await ssh(t, USER_B, 'true');
+    const unknown = await ssh(t, `nosuch${suffix}`, 'true', [], USER_A);
+    const wrongKey = await ssh(t, USER_A, 'true', [], USER_B);
+    for (const r of [denied, unknown, wrongKey]) expect(r.code).toBe(255);
+    expect(denied.stderr.replace(USER_B, 'U')).toBe(wrongKey.stderr.replace(USER_A, 'U'));
+    expect(unknown.stderr.replace(`nosuch${suffix}`, 'U')).toBe(wrongKey.stderr.replace(USER_A, 'U'));
+    expect(t.log()).toContain(`User ${USER_B} from 127.0.0.1 not allowed because listed in DenyUsers`);
+    expect(t.log()).toContain(`Invalid user nosuch${suffix} from 127.0.0.1`);
+  });
+
+  it('keeps serving after a client sends garbage or disconnects mid-handshake', async () => {
+    await new Promise<void>((resolve) => {
+      const s = connect(t.port, '127.0.0.1', () => s.end('GET / HTTP/1.0\r\n\r\n'));
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+      s.resume();
+    });
+    await new Promise<void>((resolve) => {
+      const s = connect(t.port, '127.0.0.1', () => s.write('SSH-2.0-half\r\n'));
+      s.once('data', () => s.destroy());
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    const r = await ssh(t, USER_A, 'echo alive');
+    expect(r.stdout).toBe('alive\n');
+  });
+});
+
+describe('tshd configuration at work', () => {
+  it('Match User applies ForceCommand to that user only; AllowUsers refuses the others', async () => {
+    const t = await startTshd([`AllowUsers ${USER_A}`, `Match User ${USER_A}`, '  ForceCommand echo forced-for-$USER']);
+    try {
+      const a = await ssh(t, USER_A, 'echo asked');
+      expect(a.stdout).toBe(`forced-for-${USER_A}\n`);
+      const b = await ssh(t, USER_B, 'echo asked');
+      expect(b.code).toBe(255);
+      expect(t.log()).toContain(`User ${USER_B} from 127.0.0.1 not allowed because not listed in AllowUsers`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('MaxAuthTries disconnects with "Too many authentication failures"', async () => {
+    const t = await startTshd(['MaxAuthTries 2']);
+    try {
+      // Three keys that are not authorized for B, offered one after the other.
+      for (const n of ['x1', 'x2', 'x3']) keyFor(`${n}${suffix}`);
+      const keys = ['x1', 'x2', 'x3'].flatMap((n) => ['-i', join(client.path, `id_${n}${suffix}`)]);
+      const r = await run(
+        '/usr/bin/ssh',
+        ['-p', String(t.port), ...keys, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_B}@127.0.0.1`, 'true'],
+        { home: client.path },
+      );
+      expect(r.code).toBe(255);
+      expect(r.stderr).toMatch(/Too many authentication failures/);
+      expect(t.log()).toContain(`Disconnecting authenticating user ${USER_B} 127.0.0.1 port`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('LoginGraceTime drops a client that never authenticates', async () => {
+    const t = await startTshd(['LoginGraceTime 1']);
+    try {
+      const closedAfter = await new Promise<number>((resolve) => {
+        const started = Date.now();
+        const s = connect(t.port, '127.0.0.1');
+        s.resume();
+        s.on('close', () => resolve(Date.now() - started));
+        s.on('error', () => undefined);
+      });
+      expect(closedAfter).toBeLessThan(8000);
+      await t.waitLog('Timeout before authentication for 127.0.0.1 port');
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('SIGHUP applies a good configuration to new connections and refuses a bad one', async () => {
+    const t = await startTshd([]);
+    try {
+      expect((await ssh(t, USER_A, 'echo before')).stdout).toBe('before\n');
+      appendFileSync(t.configPath, `DenyUsers ${USER_A}\n`);
+      t.signal('SIGHUP');
+      await t.waitLog('Configuration reloaded');
+      expect((await ssh(t, USER_A, 'true')).code).toBe(255);
+      // A broken file: the running configuration (A denied) stays.
+      writeFileSync(t.configPath, readFileSync(t.configPath, 'utf8').replace(`DenyUsers ${USER_A}\n`, 'NoSuchKeyword yes\n'));
+      t.signal('SIGHUP');
+      await t.waitLog('configuration reload failed, keeping the running configuration');
+      expect(t.log()).toMatch(/tshd_config line \d+: Bad configuration option: NoSuchKeyword|Bad configuration option/);
+      expect((await ssh(t, USER_A, 'true')).code).toBe(255);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('SIGTERM stops listening, removes the PidFile and exits 0', async () => {
+    const t = await startTshd([]);
+    const pidFile = join(t.dir, 'tshd.pid');
+    expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(t.pid));
+    const code = await t.stop();
+    expect(code).toBe(0);
+  });
+});
