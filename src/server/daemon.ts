@@ -84,6 +84,30 @@ function sameUser(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * ClientAliveInterval/CountMax: after `interval` seconds without input from the client, ask for a
+ * reply (keepalive@openssh.com); after `countMax` unanswered asks, drop the connection.
+ */
+function watchClientAlive(client: Connection, sock: Socket, cfg: ResolvedServerConfig, onTimeout: () => void): void {
+  if (cfg.clientAliveInterval <= 0) return;
+  let missed = 0;
+  sock.on('data', () => {
+    missed = 0;
+  });
+  const timer = setInterval(() => {
+    if (missed >= cfg.clientAliveCountMax) {
+      clearInterval(timer);
+      onTimeout();
+      sock.destroy();
+      return;
+    }
+    missed++;
+    (client as unknown as { _protocol?: { ping(): void } })._protocol?.ping();
+  }, cfg.clientAliveInterval * 1000);
+  timer.unref();
+  sock.on('close', () => clearInterval(timer));
+}
+
 /** Starts listening; resolves once every address is bound. */
 export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemon> {
   let current = initial;
@@ -219,6 +243,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         ctx.accept();
       });
       client.on('ready', () => {
+        watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
         let sessions = 0;
         client.on('session', (accept, reject) => {
           if (sessions >= cfg.maxSessions) return reject();

@@ -208,6 +208,20 @@ describe('tshd configuration at work', () => {
     }
   });
 
+  it('ClientAliveInterval drops a client that stops answering', async () => {
+    const t = await startTshd(['ClientAliveInterval 1', 'ClientAliveCountMax 2']);
+    const { spawn } = await import('node:child_process');
+    const c = spawn('/usr/bin/ssh', ['-N', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`], { stdio: 'ignore' });
+    try {
+      await t.waitLog(`Accepted publickey for ${USER_A}`);
+      c.kill('SIGSTOP');
+      await t.waitLog(`Timeout, client not responding from user ${USER_A} 127.0.0.1 port`, 10_000);
+    } finally {
+      c.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+
   it('SIGTERM stops listening, removes the PidFile and exits 0', async () => {
     const t = await startTshd([]);
     const pidFile = join(t.dir, 'tshd.pid');
