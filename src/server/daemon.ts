@@ -258,6 +258,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
             subsystems: new Map(cfg.subsystems.map((sub) => [sub.name, sub.args ? `${sub.command} ${sub.args}` : sub.command])),
             forceCommand: cfg.forceCommand,
             printMotd: cfg.printMotd,
+            permitUserEnvironment: cfg.permitUserEnvironment,
             keyOptions,
             log: s.log,
             onClose: () => sessions--,

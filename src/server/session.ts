@@ -7,12 +7,12 @@
  * SSH_CONNECTION, SSH_TTY, TERM, then SetEnv and accepted client variables): nothing of the
  * daemon's own environment (NODE_OPTIONS, ...) reaches the user's programs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
-import { matchPattern } from '../pattern.js';
+import { matchPattern, matchPatternList } from '../pattern.js';
 import type { KeyOptions } from './authorized-keys.js';
 import { dropTo } from './accounts.js';
 
@@ -38,6 +38,8 @@ export interface SessionContext {
   readonly forceCommand: string | null;
   /** PrintMotd: /etc/motd before an interactive login shell. */
   readonly printMotd: boolean;
+  /** PermitUserEnvironment: ~/.ssh/environment and environment= options, filtered by the allowlist. */
+  readonly permitUserEnvironment: { readonly enabled: boolean; readonly allowlist: string | null };
   readonly log: (line: string) => void;
   readonly onClose: () => void;
 }
@@ -50,6 +52,32 @@ const SIGNALS = new Set(['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PI
 function signalName(signo: number): string {
   for (const [name, num] of Object.entries(osConstants.signals)) if (num === signo) return name.replace(/^SIG/, '');
   return `SIG${signo}`;
+}
+
+/**
+ * PermitUserEnvironment's variables: ~/.ssh/environment (read as the user, never as root: it
+ * could be a link to a file only root may read), then the key's environment= options, keeping the
+ * names the allowlist matches.
+ */
+export function userEnvironment(ctx: SessionContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const pue = ctx.permitUserEnvironment;
+  if (!pue.enabled) return out;
+  const allowed = (name: string): boolean => pue.allowlist === null || matchPatternList(name, pue.allowlist, false) === 1;
+  const add = (line: string): void => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const i = t.indexOf('=');
+    if (i <= 0) return;
+    const name = t.slice(0, i);
+    if (allowed(name)) out.set(name, t.slice(i + 1));
+  };
+  const file = `${ctx.account.home}/.ssh/environment`;
+  const argv = dropTo(ctx.account, ['/bin/cat', '--', file]);
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.status === 0) for (const line of r.stdout.split('\n')) add(line);
+  for (const kv of ctx.keyOptions?.environment ?? []) add(kv);
+  return out;
 }
 
 /** The environment of a session's program. */
@@ -68,6 +96,7 @@ export function sessionEnvironment(ctx: SessionContext, clientEnv: ReadonlyMap<s
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   for (const [k, v] of clientEnv) env[k] = v;
+  for (const [k, v] of userEnvironment(ctx)) env[k] = v;
   env.SSH_CLIENT = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.port}`;
   env.SSH_CONNECTION = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.address} ${ctx.local.port}`;
   if (tty !== null) env.SSH_TTY = tty;

@@ -153,6 +153,25 @@ describe('tshd configuration at work', () => {
     }
   });
 
+  it('PermitUserEnvironment reads ~/.ssh/environment as the user, never as root', async () => {
+    const t = await startTshd(['PermitUserEnvironment yes']);
+    const envFile = `/home/${USER_A}/.ssh/environment`;
+    try {
+      writeFileSync(envFile, 'FROM_FILE=yes\n');
+      const uid = Number(execFileSync('id', ['-u', USER_A], { encoding: 'utf8' }));
+      chownSync(envFile, uid, uid);
+      expect((await ssh(t, USER_A, 'echo "$FROM_FILE"')).stdout).toBe('yes\n');
+      // A link to a file only root may read gives nothing.
+      execFileSync('rm', ['-f', envFile]);
+      writeFileSync(join(secretDir.path, 'rootenv'), 'LEAKED=secret\n', { mode: 0o600 });
+      execFileSync('ln', ['-s', join(secretDir.path, 'rootenv'), envFile]);
+      expect((await ssh(t, USER_A, 'echo "[$LEAKED]"')).stdout).toBe('[]\n');
+    } finally {
+      execFileSync('rm', ['-f', envFile]);
+      await t.stop();
+    }
+  });
+
   it('MaxAuthTries disconnects with "Too many authentication failures"', async () => {
     const t = await startTshd(['MaxAuthTries 2']);
     try {
