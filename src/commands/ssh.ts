@@ -18,7 +18,7 @@ import { ConnectError, connect, type Connection, type HopSpec } from '../session
 import { EscapeFilter, parseCommandLine, COMMAND_LINE_PROMPT } from '../session/escape.js';
 import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
 import { startSession, type RunningSession } from '../session/remote.js';
-import { RawTerminal, windowSize } from '../session/terminal.js';
+import { LineEditor, RawTerminal, windowSize } from '../session/terminal.js';
 import { TransportError } from '../session/transport.js';
 import { configSources, resolveForArgs, resolveOptions, wantTty } from './print-config.js';
 
@@ -219,18 +219,30 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
       logOnStderr: true,
     });
   }
-  const size = windowSize(io.stdout as never, io.stderr as never);
+  // ssh reads the window size of standard input (0x0 when it is not a terminal).
+  const stdinTty = io.stdinIsTTY && !cfg.stdinNull;
+  const size = windowSize(stdinTty);
+  // ssh.c: a non-empty TERM in SetEnv names the terminal type instead of the environment's.
+  const setTerm = cfg.setEnv.find((kv) => kv.startsWith('TERM='))?.slice(5);
+  const termName = setTerm ? setTerm : (io.env.TERM ?? '');
   let running: RunningSession | null = null;
   const offs: (() => void)[] = [];
   let killedBy: string | null = null;
-  let commandLineOpen = false;
-
-  const runCommandLine = async (): Promise<void> => {
-    commandLineOpen = true;
+  // The `~C` command line. ssh leaves raw mode and reads it with read_passphrase("\r\nssh> ",
+  // RP_ECHO) from /dev/tty; a second reader of the terminal here would race the session's for
+  // keys, so the terminal stays raw and the line comes from the session's input, edited and
+  // echoed as cooked mode would. What it prints is logged in cooked mode, as ssh does.
+  let commandLine: LineEditor | null = null;
+  const openCommandLine = (): void => {
+    commandLine = new LineEditor((b) => io.stderr.write(b), interactive.term?.keys());
+    // read_passphrase() first writes "\r" to the terminal; cooked mode's onlcr adds the rest.
+    io.stderr.write(`\r${COMMAND_LINE_PROMPT.replace(/\n/g, '\r\n')}`);
+  };
+  const runCommandLine = (line: string | null): void => {
+    commandLine = null;
     interactive.term?.restore();
     try {
-      const line = await io.readTty(COMMAND_LINE_PROMPT.replace(/^\r\n/, ''), true);
-      const r = parseCommandLine(line ?? null, { permitLocalCommand: cfg.permitLocalCommand, env: io.env });
+      const r = parseCommandLine(line, { permitLocalCommand: cfg.permitLocalCommand, env: io.env });
       const info = getLog();
       switch (r.type) {
         case 'help':
@@ -250,14 +262,18 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
           break;
       }
     } finally {
-      commandLineOpen = false;
       interactive.term?.enter();
     }
   };
 
   const filter = interactive.filter
     ? (chunk: Buffer): Buffer | null => {
-        if (commandLineOpen) return Buffer.alloc(0);
+        if (commandLine) {
+          // Keys typed after the line are dropped (readpassphrase ends with TCSAFLUSH).
+          const done = commandLine.feed(chunk);
+          if (done) runCommandLine(done.line);
+          return Buffer.alloc(0);
+        }
         const actions = interactive.filter!.feed(chunk);
         const send: Buffer[] = [];
         for (const a of actions) {
@@ -279,10 +295,13 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
               io.stderr.write('Going to the background (~&) is not available in this release of tsh.\r\n');
               break;
             case 'list-connections':
-              io.stderr.write('The following connections are open:\r\n  #0 client-session (t4 r0 i0/0 o0/0 e[write]/0 fd 4/5/6 sock -1 cc -1)\r\n');
+              // channel_open_message() of 9.2; "e[write]/4" counts the "~#\r\n" ssh has queued.
+              io.stderr.write(
+                'The following connections are open:\r\n  #0 client-session (t4 [session] r0 i0/0 o0/0 e[write]/4 fd 4/5/6 sock -1 cc -1 io 0x01/0x01)\r\n',
+              );
               break;
             case 'command-line':
-              void runCommandLine();
+              openCommandLine();
               break;
             case 'rekey':
               (conn.client as unknown as { _protocol?: { rekey(): void } })._protocol?.rekey();
@@ -301,7 +320,12 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
   try {
     running = await startSession(
       conn,
-      { command, subsystem, pty: tty ? { term: io.env.TERM ?? '', size } : null, env: sessionEnv(cfg, io.env) },
+      {
+        command,
+        subsystem,
+        pty: tty ? { term: termName, size, modes: interactive.term?.modes() ?? null } : null,
+        env: sessionEnv(cfg, io.env),
+      },
       { stdin: cfg.stdinNull ? null : io.stdin, stdout: io.stdout, stderr: io.stderr, filter, log },
     );
   } catch (err) {
@@ -313,11 +337,15 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
   const r = running;
   interactive.term?.enter();
   if (tty) {
-    offs.push(io.onSignal('SIGWINCH', () => r.resize(windowSize(io.stdout as never, io.stderr as never))));
+    // channel_send_window_changes(): only when standard input is a terminal.
+    const resize = (): void => {
+      if (stdinTty) r.resize(windowSize(true));
+    };
+    offs.push(io.onSignal('SIGWINCH', resize));
     offs.push(
       io.onSignal('SIGCONT', () => {
         interactive.term?.enter();
-        r.resize(windowSize(io.stdout as never, io.stderr as never));
+        resize();
       }),
     );
   }

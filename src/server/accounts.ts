@@ -24,6 +24,24 @@ export function lookupAccount(name: string): Account | null {
   return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/', shell: f[6] || '/bin/sh' };
 }
 
+/**
+ * The shadow entry's verdict, as sshd checks it without PAM (platform_locked_account() and
+ * auth_shadow_acctexpired()): a password field starting with "!" is a locked account; an expiry
+ * date in the past is an expired one. null when the account may log in, or the entry is not
+ * readable (not root).
+ */
+export function shadowRefusal(account: Account, now = Date.now()): string | null {
+  const line = getent('shadow', account.name);
+  if (!line) return null;
+  const f = line.split(':');
+  if ((f[1] ?? '').startsWith('!')) return `User ${account.name} not allowed because account is locked`;
+  const expire = f[7] ?? '';
+  if (/^\d+$/.test(expire) && Number(expire) > 0 && Math.floor(now / 86_400_000) >= Number(expire)) {
+    return `Account ${account.name} has expired`;
+  }
+  return null;
+}
+
 /** The names of the groups `account` is in (its primary group first). */
 export function groupsOf(account: Account): string[] {
   const r = spawnSync('id', ['-Gn', account.name], { encoding: 'utf8', timeout: 10_000 });

@@ -5,6 +5,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { matchHostAndIp, matchPattern } from '../pattern.js';
+import { shadowRefusal } from './accounts.js';
 import type { ResolvedServerConfig } from './config/index.js';
 import type { Account } from './session.js';
 
@@ -16,8 +17,15 @@ export function matchUser(user: string, host: string | null, addr: string | null
   return matchHostAndIp(host, addr, pattern.slice(at + 1)) === 1;
 }
 
-/** null when `account` may log in from `addr`; otherwise sshd's log line saying why not. */
+/**
+ * null when `account` may log in from `addr`; otherwise sshd's log line saying why not. Locked
+ * and expired accounts are refused whatever UsePAM says: tshd has no PAM account stage yet, so
+ * it keeps the check sshd makes without PAM (stricter than sshd with UsePAM yes, which lets a
+ * locked account in with a key).
+ */
 export function refusedUser(cfg: ResolvedServerConfig, account: Account, addr: string, groups: () => readonly string[]): string | null {
+  const shadow = shadowRefusal(account);
+  if (shadow !== null) return shadow;
   const who = `User ${account.name} from ${addr} not allowed because`;
   const shell = account.shell || '/bin/sh';
   try {

@@ -204,8 +204,10 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     finished = true;
     if (sig) channel.exit(sig, false, '');
     else channel.exit(code);
+    // Close only once everything written has gone out: close() would drop what the client's
+    // window still holds back.
+    channel.once('finish', () => channel.close());
     channel.end();
-    channel.close();
     ctx.onClose();
   };
 

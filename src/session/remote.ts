@@ -15,8 +15,11 @@ export interface SessionRequest {
   /** The command to run, or null for a shell. With `subsystem`, the subsystem's name. */
   readonly command: string | null;
   readonly subsystem: boolean;
-  /** A pty with this TERM and size, or null. */
-  readonly pty: { readonly term: string; readonly size: WindowSize } | null;
+  /**
+   * A pty with this TERM, size and encoded terminal modes (null: none, as ssh sends when standard
+   * input is not a terminal), or null for no pty.
+   */
+  readonly pty: { readonly term: string; readonly size: WindowSize; readonly modes?: Buffer | null } | null;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -52,14 +55,56 @@ export interface RunningSession {
   resize(size: WindowSize): void;
 }
 
-function openChannel(conn: Connection, req: SessionRequest): Promise<ClientChannel> {
+interface EarlyEvents {
+  exit: unknown[] | null;
+  closed: boolean;
+}
+
+interface OpenedChannel {
+  readonly channel: ClientChannel;
+  /** Stops recording and delivers what arrived before the session's own listeners. */
+  replay(handlers: { exit: (...args: unknown[]) => void; close: () => void }): void;
+}
+
+function openChannel(conn: Connection, req: SessionRequest): Promise<OpenedChannel> {
   const { client } = conn;
   const pty: PseudoTtyOptions | undefined = req.pty
-    ? { term: req.pty.term, rows: req.pty.size.rows, cols: req.pty.size.cols, width: req.pty.size.width, height: req.pty.size.height }
+    ? {
+        term: req.pty.term,
+        rows: req.pty.size.rows,
+        cols: req.pty.size.cols,
+        width: req.pty.size.width,
+        height: req.pty.size.height,
+        // ssh2 sends a Buffer of modes as it is (its mode names lack IUTF8).
+        ...(req.pty.modes ? { modes: req.pty.modes as unknown as PseudoTtyOptions['modes'] } : {}),
+      }
     : undefined;
   const env = Object.keys(req.env).length > 0 ? { ...req.env } : undefined;
   return new Promise((resolve, reject) => {
-    const cb = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+    // A quick command's exit-status and close can arrive in the same read as the exec reply, so
+    // ssh2 emits them before the promise's continuation runs: record them here, synchronously,
+    // and replay them once the session has wired its listeners (startSession).
+    const cb = (err: Error | undefined, ch: ClientChannel): void => {
+      if (err) return reject(err);
+      const early: EarlyEvents = { exit: null, closed: false };
+      const onExit = (...args: unknown[]): void => {
+        early.exit = args;
+      };
+      const onClose = (): void => {
+        early.closed = true;
+      };
+      ch.on('exit', onExit);
+      ch.on('close', onClose);
+      resolve({
+        channel: ch,
+        replay: (handlers) => {
+          ch.off('exit', onExit);
+          ch.off('close', onClose);
+          if (early.exit) handlers.exit(...early.exit);
+          if (early.closed) handlers.close();
+        },
+      });
+    };
     if (req.subsystem) {
       // ssh2's subsys() has no pty/env options; OpenSSH sends them for -s too, rarely useful.
       client.subsys(req.command ?? '', cb);
@@ -74,7 +119,8 @@ function openChannel(conn: Connection, req: SessionRequest): Promise<ClientChann
 /** Opens the session and wires it to local I/O; `done` resolves when the channel closes. */
 export async function startSession(conn: Connection, req: SessionRequest, io: SessionIo): Promise<RunningSession> {
   const { log } = io;
-  const channel = await openChannel(conn, req);
+  const opened = await openChannel(conn, req);
+  const channel = opened.channel;
   log.debug1(`Sending command: ${req.command ?? '(shell)'}`);
   let exitCode: number | null = null;
   let signal: string | null = null;
@@ -95,7 +141,7 @@ export async function startSession(conn: Connection, req: SessionRequest, io: Se
     finish({ exitCode: code, signal, local, lost });
   };
 
-  channel.on('exit', (code: number | null, sig?: string, core?: boolean) => {
+  const onExit = (code: number | null, sig?: string, core?: boolean): void => {
     if (typeof code === 'number') {
       exitCode = code & 0xff;
       log.debug1(`client_input_channel_req: channel 0 rtype exit-status reply 0`);
@@ -106,7 +152,8 @@ export async function startSession(conn: Connection, req: SessionRequest, io: Se
       log.debug1(`client_input_channel_req: channel 0 rtype exit-signal reply 0`);
       log.info(`Remote command killed by signal ${sig}${core ? ' (core dumped)' : ''}.`);
     }
-  });
+  };
+  channel.on('exit', onExit);
   channel.on('data', (d: Buffer) => {
     if (!io.stdout.write(d)) {
       channel.pause();
@@ -119,7 +166,20 @@ export async function startSession(conn: Connection, req: SessionRequest, io: Se
       io.stderr.once('drain', () => channel.stderr.resume());
     }
   });
-  channel.on('close', end);
+  // Finish once everything the channel delivered has been written out: after a close that
+  // arrived early (replayed below), stdout/stderr data may still be on its way.
+  const ended = (r: { readableEnded: boolean; once(ev: 'end' | 'close', fn: () => void): unknown }): Promise<void> =>
+    r.readableEnded ? Promise.resolve() : new Promise((resolve) => {
+      r.once('end', resolve);
+      r.once('close', resolve);
+    });
+  const onClose = (): void => {
+    // Bounded: a stream that never ends must not keep tsh alive after the channel closed.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+    void Promise.race([Promise.all([ended(channel), ended(channel.stderr)]), timeout]).then(end);
+  };
+  channel.on('close', onClose);
+  opened.replay({ exit: (...a) => onExit(...(a as [number | null, string?, boolean?])), close: onClose });
   conn.client.on('close', () => {
     lost = !finished;
     end();

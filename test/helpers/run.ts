@@ -82,6 +82,8 @@ export interface PtySession {
   /** Waits until the output (after `from`) contains the text or matches the pattern. */
   expect(what: string | RegExp, timeoutMs?: number): Promise<void>;
   write(data: string): void;
+  /** Resizes the terminal (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void;
   /** Waits for exit; resolves with the exit code. */
   exit(timeoutMs?: number): Promise<number>;
   kill(): void;
@@ -136,6 +138,7 @@ export function runPty(cmd: Tool | string, args: readonly string[], opts: RunOpt
         timeoutMs,
       ),
     write: (data) => term.write(data),
+    resize: (cols, rows) => term.resize(cols, rows),
     exit: async (timeoutMs = 15_000) => {
       await waitFor(() => exitCode !== null, 'exit', timeoutMs);
       return exitCode!;

@@ -28,7 +28,8 @@ function keyFor(name: string): string {
 }
 
 function addUser(name: string, groups: string[]): void {
-  execFileSync('useradd', ['-m', '-s', '/bin/bash', ...(groups.length ? ['-G', groups.join(',')] : []), name]);
+  // -p '*': no password, but not locked ("!"), so key logins are allowed as by sshd without PAM.
+  execFileSync('useradd', ['-m', '-s', '/bin/bash', '-p', '*', ...(groups.length ? ['-G', groups.join(',')] : []), name]);
   created.push(name);
   const home = `/home/${name}`;
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
@@ -119,6 +120,30 @@ describe('tshd as root', () => {
     expect(unknown.stderr.replace(`nosuch${suffix}`, 'U')).toBe(wrongKey.stderr.replace(USER_A, 'U'));
     expect(t.log()).toContain(`User ${USER_B} from 127.0.0.1 not allowed because listed in DenyUsers`);
     expect(t.log()).toContain(`Invalid user nosuch${suffix} from 127.0.0.1`);
+  });
+
+  it('refuses a locked and an expired account even with a good key, as sshd does without PAM', async () => {
+    try {
+      execFileSync('usermod', ['-L', USER_B]);
+      const t2 = await startTshd([]);
+      try {
+        expect((await ssh(t2, USER_B, 'true')).code).toBe(255);
+        expect(t2.log()).toContain(`User ${USER_B} not allowed because account is locked`);
+      } finally {
+        await t2.stop();
+      }
+      execFileSync('usermod', ['-U', USER_B]);
+      execFileSync('chage', ['-E', '1', USER_B]);
+      const t3 = await startTshd([]);
+      try {
+        expect((await ssh(t3, USER_B, 'true')).code).toBe(255);
+        expect(t3.log()).toContain(`Account ${USER_B} has expired`);
+      } finally {
+        await t3.stop();
+      }
+    } finally {
+      execFileSync('chage', ['-E', '-1', USER_B]);
+    }
   });
 
   it('keeps serving after a client sends garbage or disconnects mid-handshake', async () => {
