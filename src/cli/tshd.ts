@@ -15,6 +15,7 @@ import { versionLine } from '../version.js';
 import { parseTshdArgs, TSHD_USAGE, TshdUsageError, type TshdArgs } from './tshd-args.js';
 import { spawn } from 'node:child_process';
 import { serve } from '../commands/serve.js';
+import { runPasswd } from '../server/password/index.js';
 
 /**
  * The daemon: in the foreground with -D or -d; otherwise tshd starts itself again detached (with
@@ -68,6 +69,16 @@ function detach(io: Io): Promise<number> {
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  // `tshd passwd [-f file] user`: the PasswordFile's entries (default: the configured PasswordFile).
+  if (argv[0] === 'passwd') {
+    let passwordFile: string | undefined;
+    try {
+      passwordFile = (await loadServerConfig({ quiet: true, cwd: io.cwd })).global.passwordFile ?? undefined;
+    } catch {
+      passwordFile = undefined;
+    }
+    return runPasswd(argv.slice(1), io, { passwordFile });
+  }
   let inv;
   try {
     inv = parseTshdArgs(argv);

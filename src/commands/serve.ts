@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { strerror } from '../errors.js';
 import type { Io } from '../io.js';
 import { accountResolver } from '../server/accounts.js';
+import { passwordChecks } from '../server/auth-methods.js';
 import { loadServerConfig, ServerConfigError, type CommandLineSetting, type LoadedServerConfig } from '../server/config/index.js';
 import { startDaemon, type DaemonSettings, type RunningDaemon } from '../server/daemon.js';
 import { createMissingHostKeys, defaultHostKeyPaths, loadHostKeys, stateDir } from '../server/host-keys.js';
@@ -90,6 +91,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     log('sshd: no hostkeys available -- exiting.');
     return 1;
   }
+  log(`Password checks: ${passwordChecks(g, log).describe}`);
   let daemon: RunningDaemon;
   try {
     daemon = await startDaemon(settingsFor(loaded, opts, self, hostKeys));

@@ -15,10 +15,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { strerror } from '../errors.js';
 import { groupsOf } from './accounts.js';
+import { MAXSTARTUPS_NOTICE, PENALTY_NOTICE, PenaltyBox, StartupLimiter, startupLimits, type LimitsLogger } from './limits.js';
+import { MethodProgress, passwordChecks, type Method } from './auth-methods.js';
+import type { PamConversation } from './password/index.js';
 import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from './disconnect.js';
 import { refusedUser } from './allowed.js';
 import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConfig } from './config/index.js';
-import ssh2, { type Connection, type AuthContext, type PublicKeyAuthContext } from 'ssh2';
+import ssh2, { type Connection, type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
 import { findAuthorizedKey } from './authorized.js';
 import type { KeyOptions } from './authorized-keys.js';
@@ -108,6 +111,11 @@ function watchClientAlive(client: Connection, sock: Socket, cfg: ResolvedServerC
   sock.on('close', () => clearInterval(timer));
 }
 
+/** The limits module's logger: every level goes to the daemon's log. */
+function limitsLog(log: (line: string) => void): LimitsLogger {
+  return { error: log, info: log, debug1: () => undefined, debug3: () => undefined };
+}
+
 /** Starts listening; resolves once every address is bound. */
 export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemon> {
   let current = initial;
@@ -127,12 +135,29 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     algorithms: serverAlgorithms(g0) as never,
   });
   const sockets = new Set<Socket>();
+  const limiter = new StartupLimiter({ ...startupLimits(g0), log: limitsLog(initial.log) });
+  const penalties = new PenaltyBox(g0.perSourcePenalties, g0.perSourcePenaltyExemptList, { netBlock: g0.perSourceNetBlockSize, log: limitsLog(initial.log) });
   /** Per-connection state, by "address port" of the peer, from accept until the SSH header. */
   const pending = new Map<string, { sock: Socket; onClient: (client: Connection) => void }>();
 
   const onConnection = (sock: Socket): void => {
     const s = current;
     const g = s.global;
+    const laddr = { address: sock.localAddress ?? '', port: sock.localPort ?? 0 };
+    const raddr = sock.remoteAddress ?? 'UNKNOWN';
+    const drop = penalties.check(raddr, sock.remotePort ?? 0, laddr, limiter.startups) ?? limiter.admit(raddr, sock.remotePort ?? 0, laddr);
+    if (drop !== null) {
+      s.log(drop);
+      sock.on('error', () => undefined);
+      sock.end(drop.includes('penalty') || drop.includes('penalised') ? PENALTY_NOTICE : MAXSTARTUPS_NOTICE);
+      return;
+    }
+    let counted = true;
+    const uncount = (): void => {
+      if (counted) limiter.release(raddr);
+      counted = false;
+    };
+    let graceExceeded = false;
     sock.setNoDelay(true);
     sockets.add(sock);
     sock.on('error', () => undefined);
@@ -149,12 +174,18 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       g.loginGraceTime > 0
         ? setTimeout(() => {
             s.log(`Timeout before authentication for ${from}`);
+            graceExceeded = true;
             sock.destroy();
           }, g.loginGraceTime * 1000)
         : null;
     sock.on('close', () => {
       sockets.delete(sock);
       pending.delete(key);
+      uncount();
+      if (!authenticated) {
+        const line = penalties.record(addr, graceExceeded ? 'grace-exceeded' : failures > 0 ? 'authfail' : 'noauth');
+        if (line !== null) s.log(line);
+      }
       if (grace) clearTimeout(grace);
       if (authenticated) s.log(`Disconnected from user ${user} ${from}`);
       else if (user !== null) s.log(`Connection closed by authenticating user ${user} ${from} [preauth]`);
@@ -166,6 +197,10 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       client.on('error', () => undefined);
       let account: Account | null = null;
       let cfg: ResolvedServerConfig = g;
+      let progress: MethodProgress | null = null;
+      let progressUser: string | null = null;
+      const aborter = new AbortController();
+      sock.on('close', () => aborter.abort());
       let lookedUp: string | null = null;
       client.on('authentication', (ctx: AuthContext) => {
         user = ctx.username;
@@ -188,19 +223,82 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         }
         const acct = account;
         const valid = acct !== null;
-        const methods = ['publickey'];
-        const reject = (): void => {
-          if (ctx.method !== 'none') failures++;
+        const checks = passwordChecks(cfg, s.log);
+        if (progress === null || progressUser !== ctx.username) {
+          progressUser = ctx.username;
+          const enabled = new Set<Method>();
+          if (cfg.pubkeyAuthentication) enabled.add('publickey');
+          if (cfg.passwordAuthentication && checks.available) enabled.add('password');
+          if (cfg.kbdInteractiveAuthentication && checks.available) enabled.add('keyboard-interactive');
+          progress = MethodProgress.fromConfig(cfg, enabled);
+        }
+        const prog = progress;
+        const invalid = valid ? '' : 'invalid user ';
+        const reject = (partial = false): void => {
+          if (ctx.method !== 'none' && !partial) failures++;
           if (failures >= cfg.maxAuthTries) {
-            s.log(`error: maximum authentication attempts exceeded for ${valid ? '' : 'invalid user '}${ctx.username} from ${from} ssh2 [preauth]`);
+            s.log(`error: maximum authentication attempts exceeded for ${invalid}${ctx.username} from ${from} ssh2 [preauth]`);
             s.log(`Disconnecting ${valid ? 'authenticating' : 'invalid'} user ${ctx.username} ${from}: Too many authentication failures [preauth]`);
             disconnectWith(client, DISCONNECT_PROTOCOL_ERROR, 'Too many authentication failures');
             sock.end();
             return;
           }
-          ctx.reject((cfg.pubkeyAuthentication ? methods : []) as AuthContext['method'][]);
+          ctx.reject(prog.next() as AuthContext['method'][], partial);
         };
-        if (ctx.method !== 'publickey' || !cfg.pubkeyAuthentication) return reject();
+        /** A method succeeded: the user is in, or (AuthenticationMethods) has more to do. */
+        const success = (method: Method, detail: string): void => {
+          if (!prog.succeeded(method)) {
+            s.log(`Partial ${method} for ${ctx.username} from ${from} ssh2${detail}`);
+            return reject(true);
+          }
+          const finish = (): void => {
+            authenticated = true;
+            uncount();
+            loggedIn = acct;
+            if (grace) clearTimeout(grace);
+            s.log(`Accepted ${method} for ${ctx.username} from ${from} ssh2${detail}`);
+            ctx.accept();
+          };
+          if (!cfg.usePam || method !== 'publickey') return finish();
+          void checks.account(acct!.name, addr).then((why) => {
+            if (why === null) return finish();
+            s.log(why);
+            reject();
+          });
+        };
+        const rootPasswordRefused = (): boolean => acct?.uid === 0 && cfg.permitRootLogin !== 'yes';
+        if (!prog.allowed(ctx.method)) return reject();
+
+        if (ctx.method === 'password') {
+          const pw = (ctx as PasswordAuthContext).password;
+          const who = valid && !rootPasswordRefused() ? acct!.name : null;
+          void checks.password(who, pw, addr, aborter.signal).then((ok) => {
+            if (ok) return success('password', '');
+            s.log(`Failed password for ${invalid}${ctx.username} from ${from} ssh2`);
+            reject();
+          });
+          return;
+        }
+        if (ctx.method === 'keyboard-interactive') {
+          const kb = ctx as KeyboardAuthContext;
+          const who = valid && !rootPasswordRefused() ? acct!.name : null;
+          const ask = (c: PamConversation): Promise<readonly string[] | null> =>
+            new Promise((resolve) => {
+              kb.prompt(
+                c.prompts.map((q) => ({ prompt: q.text, echo: q.echo })),
+                '',
+                c.info.join('\n'),
+                (answers: string[]) => resolve(answers),
+              );
+            });
+          void checks.kbdint(who, addr, ask, aborter.signal).then((ok) => {
+            if (ok) return success('keyboard-interactive', '');
+            s.log(`Failed keyboard-interactive/pam for ${invalid}${ctx.username} from ${from} ssh2`);
+            reject();
+          });
+          return;
+        }
+        if (ctx.method !== 'publickey') return reject();
         const pk = ctx as PublicKeyAuthContext;
         let key: PublicKey;
         try {
@@ -222,7 +320,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
           found = null;
         }
         if (!found) {
-          if (pk.signature) s.log(`Failed publickey for ${valid ? '' : 'invalid user '}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
+          if (pk.signature) s.log(`Failed publickey for ${invalid}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
           return reject();
         }
         if (!pk.signature) {
@@ -235,12 +333,8 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
           s.log(`Failed publickey for ${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
           return reject();
         }
-        authenticated = true;
-        loggedIn = acct;
         keyOptions = found.options;
-        if (grace) clearTimeout(grace);
-        s.log(`Accepted publickey for ${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
-        ctx.accept();
+        success('publickey', `: ${keyLabel(key)}`);
       });
       client.on('ready', () => {
         watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
@@ -301,6 +395,8 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     addresses,
     reconfigure: (next) => {
       current = next;
+      limiter.reconfigure({ ...startupLimits(next.global), log: limitsLog(next.log) });
+      penalties.reconfigure(next.global.perSourcePenalties, next.global.perSourcePenaltyExemptList, next.global.perSourceNetBlockSize);
     },
     close: async () => {
       await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));

@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binPath, tempDir } from './run.js';
+import { binPath, ROOT, tempDir } from './run.js';
 import { freePort } from './sshd.js';
 
 export interface Tshd {
@@ -76,4 +76,13 @@ export async function startTshd(config: readonly string[], env: Record<string, s
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Installs contrib/pam.d/tshd as /etc/pam.d/tshd when it is missing, as a package install would.
+ * It is left in place: test files run in parallel, and one removing it would break another.
+ */
+export function ensurePamService(): void {
+  const target = '/etc/pam.d/tshd';
+  if (!existsSync(target)) copyFileSync(join(ROOT, 'contrib', 'pam.d', 'tshd'), target);
 }

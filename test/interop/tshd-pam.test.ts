@@ -4,17 +4,14 @@
  * (it never skips). Everything it creates is removed afterwards, even when a test fails.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pamAccount, pamAuthenticate, pamAvailable, pamPassword, pamUnavailableReason, type PamConversation } from '../../src/server/password/index.js';
-import { ROOT } from '../helpers/run.js';
+import { ensurePamService } from '../helpers/tshd.js';
 
 const PREFIX = 'tshpamt';
 const SERVICE = 'tshd';
-const PAM_FILE = `/etc/pam.d/${SERVICE}`;
-const CONTRIB = join(ROOT, 'contrib', 'pam.d', 'tshd');
 const PASSWORD = `Pw-${process.pid}-${Date.now().toString(36)}`;
 const users = {
   ok: `${PREFIX}${process.pid}o`,
@@ -23,7 +20,6 @@ const users = {
   mustChange: `${PREFIX}${process.pid}c`,
 };
 const made: string[] = [];
-let installedPamFile = false;
 const base = { service: SERVICE, rhost: '127.0.0.1' };
 /** What pam_unix's stack answers for a wrong password (or a locked one). */
 const AUTH_FAILURE = { ok: false, reason: 'auth', message: 'Authentication failure', code: 'PAM_AUTH_ERR', info: [] };
@@ -88,10 +84,7 @@ beforeAll(() => {
   }
   if (!pamAvailable()) throw new Error(`the PAM addon must be built for these tests: ${pamUnavailableReason() ?? ''}`);
   sweepLeftovers();
-  if (!existsSync(PAM_FILE)) {
-    copyFileSync(CONTRIB, PAM_FILE);
-    installedPamFile = true;
-  }
+  ensurePamService();
   for (const name of Object.values(users)) makeUser(name);
   sh('passwd', ['-l', users.locked]);
   sh('chage', ['-E', '0', users.expired]);
@@ -100,7 +93,6 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const name of made) removeUser(name);
-  if (installedPamFile && readFileSync(PAM_FILE, 'utf8') === readFileSync(CONTRIB, 'utf8')) unlinkSync(PAM_FILE);
 });
 
 describe('PAM password checks (pam_unix via contrib/pam.d/tshd)', () => {

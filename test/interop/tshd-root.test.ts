@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, tempDir } from '../helpers/run.js';
-import { startTshd, type Tshd } from '../helpers/tshd.js';
+import { ensurePamService, startTshd, type Tshd } from '../helpers/tshd.js';
 
 const suffix = `${process.pid % 10000}`;
 const USER_A = `tshda${suffix}`;
@@ -89,7 +89,8 @@ afterAll(() => {
 describe('tshd as root', () => {
   let t: Tshd;
   beforeAll(async () => {
-    t = await startTshd(['StrictModes yes', `DenyUsers ${USER_B}`, 'AcceptEnv LANG LC_*']);
+    // Failures from 127.0.0.1 would otherwise put the tests' own address in the penalty box.
+    t = await startTshd(['StrictModes yes', `DenyUsers ${USER_B}`, 'AcceptEnv LANG LC_*', 'PerSourcePenalties no']);
   });
   afterAll(async () => {
     await t?.stop();
@@ -193,6 +194,92 @@ describe('tshd configuration at work', () => {
       expect((await ssh(t, USER_A, 'echo "[$LEAKED]"')).stdout).toBe('[]\n');
     } finally {
       execFileSync('rm', ['-f', envFile]);
+      await t.stop();
+    }
+  });
+
+  it('password and keyboard-interactive logins through PAM; failures logged as sshd does', async () => {
+    ensurePamService();
+    execFileSync('chpasswd', { input: `${USER_A}:right-pw-1\n` });
+    const t = await startTshd(['UsePAM yes', 'PasswordAuthentication yes', 'KbdInteractiveAuthentication yes']);
+    const pwArgs = (method: string) => ['-p', String(t.port), '-o', `PreferredAuthentications=${method}`, '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`, 'id -un'];
+    try {
+      expect(t.log()).toContain('Password checks: PAM service "tshd"');
+      for (const method of ['password', 'keyboard-interactive']) {
+        const ok = await run('/usr/bin/sshpass', ['-p', 'right-pw-1', '/usr/bin/ssh', ...pwArgs(method)], { home: client.path });
+        expect(ok.stdout, ok.stderr).toBe(`${USER_A}\n`);
+        const bad = await run('/usr/bin/sshpass', ['-p', 'wrong', '/usr/bin/ssh', ...pwArgs(method)], { home: client.path });
+        expect(bad.code).not.toBe(0);
+      }
+      expect(t.log()).toMatch(new RegExp(`Accepted password for ${USER_A} from 127\\.0\\.0\\.1 port \\d+ ssh2`));
+      expect(t.log()).toMatch(new RegExp(`Failed password for ${USER_A} from 127\\.0\\.0\\.1 port \\d+ ssh2`));
+      expect(t.log()).toMatch(new RegExp(`Accepted keyboard-interactive for ${USER_A} from`));
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('AuthenticationMethods publickey,password needs both, in that order', async () => {
+    ensurePamService();
+    execFileSync('chpasswd', { input: `${USER_A}:right-pw-2\n` });
+    const t = await startTshd(['UsePAM yes', 'PasswordAuthentication yes', 'AuthenticationMethods publickey,password']);
+    try {
+      const keyOnly = await ssh(t, USER_A, 'true');
+      expect(keyOnly.code).toBe(255);
+      const both = await run(
+        '/usr/bin/sshpass',
+        ['-p', 'right-pw-2', '/usr/bin/ssh', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`, 'id -un'],
+        { home: client.path },
+      );
+      expect(both.stdout, both.stderr).toBe(`${USER_A}\n`);
+      expect(t.log()).toContain(`Partial publickey for ${USER_A}`);
+      expect(t.log()).toContain(`Accepted password for ${USER_A}`);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('PerSourcePenalties refuses a source after repeated failures, except an exempt one', async () => {
+    const t = await startTshd(['PerSourcePenalties authfail:10s min:15s max:60s']);
+    try {
+      for (let i = 0; i < 2; i++) expect((await ssh(t, USER_A, 'true', [], USER_B)).code).toBe(255);
+      const refused = await ssh(t, USER_A, 'echo in');
+      expect(refused.code).toBe(255);
+      expect(refused.stdout).toBe('');
+      await t.waitLog(/drop connection #\d+ from \[127\.0\.0\.1\]:\d+ on \[127\.0\.0\.1\]:\d+ penalty: /);
+    } finally {
+      await t.stop();
+    }
+    const exempt = await startTshd(['PerSourcePenalties authfail:10s min:15s max:60s', 'PerSourcePenaltyExemptList 127.0.0.0/8']);
+    try {
+      for (let i = 0; i < 2; i++) await ssh(exempt, USER_A, 'true', [], USER_B);
+      expect((await ssh(exempt, USER_A, 'echo in')).stdout).toBe('in\n');
+    } finally {
+      await exempt.stop();
+    }
+  });
+
+  it('MaxStartups drops connections past the limit with "Exceeded MaxStartups"', async () => {
+    const t = await startTshd(['MaxStartups 1', 'PerSourcePenalties no']);
+    const holders: import('node:net').Socket[] = [];
+    try {
+      // One unauthenticated connection holds the only slot.
+      await new Promise<void>((resolve) => {
+        const s = connect(t.port, '127.0.0.1', () => resolve());
+        s.on('error', () => undefined);
+        holders.push(s);
+      });
+      const text = await new Promise<string>((resolve) => {
+        let got = '';
+        const s = connect(t.port, '127.0.0.1');
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve(got));
+      });
+      expect(text).toBe('Exceeded MaxStartups\r\n');
+      await t.waitLog(/drop connection #1 from \[127\.0\.0\.1\]:\d+ on \[127\.0\.0\.1\]:\d+ past MaxStartups/);
+    } finally {
+      for (const h of holders) h.destroy();
       await t.stop();
     }
   });
