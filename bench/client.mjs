@@ -8,10 +8,10 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TSH = join(ROOT, 'dist', 'bin', 'tsh.js');
@@ -21,16 +21,6 @@ const arg = (name, dflt) => {
 };
 const RUNS = arg('--runs', 15);
 const SIZE_MIB = arg('--size', 1024);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'tsh-bench-'));
 const home = join(dir, 'home');

@@ -116,13 +116,14 @@ export class LineReader {
 
 /**
  * Reads a line from the terminal at /dev/tty, echo off unless `echo`, as readpassphrase(3) does
- * for OpenSSH. Returns undefined when there is no controlling terminal. A "\r" goes first (the
- * prompt starts the line), the terminal is put in raw mode before the prompt shows (so nothing
+ * for OpenSSH. Returns undefined when there is no controlling terminal. With `leadingCr` a "\r"
+ * goes first (ssh's read_passphrase() does that for tty-only prompts, not for RP_ALLOW_STDIN
+ * ones such as ssh-keygen's), the terminal is put in raw mode before the prompt shows (so nothing
  * typed is echoed when echo is off) and the line is edited here: backspace, ^U, ^D (null, no
  * newline) and ^C: the terminal is restored and the process gets SIGINT, as with ssh; if a
  * handler keeps it alive, InterruptedError is thrown.
  */
-export async function readLineFromTty(prompt: string, echo = false): Promise<string | null | undefined> {
+export async function readLineFromTty(prompt: string, echo = false, leadingCr = false): Promise<string | null | undefined> {
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
@@ -133,7 +134,7 @@ export async function readLineFromTty(prompt: string, echo = false): Promise<str
   const output = new WriteStream(fd);
   try {
     input.setRawMode(true);
-    output.write(`\r${prompt}`);
+    output.write(leadingCr ? `\r${prompt}` : prompt);
     return await new Promise<string | null>((resolve, reject) => {
       let line = '';
       const onData = (chunk: Buffer): void => {
@@ -224,7 +225,7 @@ export function processIo(): Io {
       process.stderr.write(prompt);
       return lines.readLine();
     },
-    readTty: (prompt, echo) => readLineFromTty(prompt, echo),
+    readTty: (prompt, echo) => readLineFromTty(prompt, echo, true),
     onSignal: (signal, handler) => {
       process.on(signal, handler);
       return () => {

@@ -90,23 +90,30 @@ function ttyNote(args: TshArgs, cfg: ResolvedClientConfig, ctx: PrintConfigConte
 
 const QUIET_LEVELS = new Set(['QUIET', 'FATAL']);
 
-export async function printConfig(args: TshArgs, io: Io, ctx: PrintConfigContext): Promise<number> {
-  const warnings: string[] = [];
-  let cfg: ResolvedClientConfig;
+/**
+ * resolveForArgs() for a command: a fatal configuration error is printed as ssh prints it (the
+ * warnings so far, then the error) and becomes ExitError(255).
+ */
+export function resolveOrExit(args: TshArgs, io: Io, warnings: string[]): ResolvedClientConfig {
   try {
-    cfg = resolveForArgs(args, io, warnings);
+    return resolveForArgs(args, io, warnings);
   } catch (err) {
     for (const w of warnings) io.stderr.write(`${w}\r\n`);
     if (err instanceof ConfigError) {
       io.stderr.write(err.lines.map((l) => `${l}\r\n`).join(''));
       throw new ExitError(255);
     }
-    if (err instanceof TshError) {
+    if (err instanceof TshError && !(err instanceof ExitError)) {
       io.stderr.write(`${err.message}\r\n`);
       throw new ExitError(255);
     }
     throw err;
   }
+}
+
+export async function printConfig(args: TshArgs, io: Io, ctx: PrintConfigContext): Promise<number> {
+  const warnings: string[] = [];
+  const cfg = resolveOrExit(args, io, warnings);
   const logs = QUIET_LEVELS.has(cfg.logLevel) ? [] : [...warnings];
   const note = ttyNote(args, cfg, ctx);
   if (note !== null && cfg.logLevel !== 'QUIET' && cfg.logLevel !== 'FATAL' && cfg.logLevel !== 'ERROR') logs.push(note);

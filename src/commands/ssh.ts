@@ -9,9 +9,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 import { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { ExitError, TshError, strerror } from '../errors.js';
+import { ExitError, strerror } from '../errors.js';
 import type { Io } from '../io.js';
-import { ConfigError, resolveClientConfig, fsLoader, type ResolvedClientConfig } from '../config/index.js';
+import { ConfigError, resolveClientConfig, type ResolvedClientConfig } from '../config/index.js';
 import { matchPattern } from '../pattern.js';
 import type { TshArgs } from '../cli/tsh-args.js';
 import { ConnectError, connect, type Connection, type HopSpec } from '../session/connect.js';
@@ -20,7 +20,7 @@ import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
 import { startSession, type RunningSession } from '../session/remote.js';
 import { LineEditor, RawTerminal, windowSize } from '../session/terminal.js';
 import { TransportError } from '../session/transport.js';
-import { configSources, resolveForArgs, resolveOptions, wantTty } from './print-config.js';
+import { resolveOptions, resolveOrExit, wantTty } from './print-config.js';
 
 /** The environment SendEnv and SetEnv send. SetEnv wins over SendEnv for the same name. */
 export function sessionEnv(cfg: ResolvedClientConfig, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -62,21 +62,7 @@ interface Interactive {
 
 export async function runSsh(args: TshArgs, io: Io): Promise<number> {
   const warnings: string[] = [];
-  let cfg: ResolvedClientConfig;
-  try {
-    cfg = resolveForArgs(args, io, warnings);
-  } catch (err) {
-    for (const w of warnings) io.stderr.write(`${w}\r\n`);
-    if (err instanceof ConfigError) {
-      io.stderr.write(err.lines.map((l) => `${l}\r\n`).join(''));
-      throw new ExitError(255);
-    }
-    if (err instanceof TshError && !(err instanceof ExitError)) {
-      io.stderr.write(`${err.message}\r\n`);
-      throw new ExitError(255);
-    }
-    throw err;
-  }
+  const cfg = resolveOrExit(args, io, warnings);
 
   let logFile: WriteStream | null = null;
   if (args.logFile !== null) {
