@@ -8,7 +8,7 @@
  * daemon's own environment (NODE_OPTIONS, ...) reaches the user's programs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
@@ -43,6 +43,8 @@ export interface SessionContext {
   readonly log: (line: string) => void;
   readonly onClose: () => void;
 }
+
+const HAVE_BASH = existsSync('/bin/bash');
 
 /** sshd's default PATH (_PATH_STDPATH as Debian builds it). */
 export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
@@ -145,9 +147,15 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   const run = (channel: ServerChannel, argv: readonly string[], login: boolean): void => {
     started = true;
     const a = ctx.account;
+    // A login shell's argv[0] is "-" + its name, as sshd execs it.
+    const argv0 = login ? `-${a.shell.split('/').pop()}` : argv[0]!;
     if (ptyReq) {
-      // The pty's name is known only once it exists: a small sh sets SSH_TTY, then execs.
-      const [file, ...args] = dropTo(a, ['/bin/sh', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv]);
+      // The pty's name is known only once it exists: a small shell sets SSH_TTY, then execs the
+      // program with its argv[0] (bash's exec -a; plain sh cannot set argv[0]).
+      const launcher = HAVE_BASH
+        ? ['/bin/bash', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec -a "$0" "$@"', argv0, ...argv]
+        : ['/bin/sh', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv];
+      const [file, ...args] = dropTo(a, launcher);
       const t = pty.spawn(file!, args, {
         name: ptyReq.term,
         cols: ptyReq.cols,
@@ -162,13 +170,13 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       t.onExit(({ exitCode, signal }) => finish(channel, exitCode, signal ? signalName(signal) : null));
       return;
     }
-    const full = dropTo(a, argv);
+    const direct = dropTo(a, argv).length === argv.length;
+    const full = direct || !login || !HAVE_BASH ? dropTo(a, argv) : dropTo(a, ['/bin/bash', '-c', 'exec -a "$0" "$@"', argv0, ...argv]);
     const c = spawn(full[0]!, full.slice(1), {
       cwd: a.home,
       env: sessionEnvironment(ctx, clientEnv, null, null),
       stdio: ['pipe', 'pipe', 'pipe'],
-      // A login shell's argv[0] starts with "-" (only when tshd runs it directly).
-      argv0: login && full.length === argv.length ? `-${a.shell.split('/').pop()}` : undefined,
+      argv0: direct && login ? argv0 : undefined,
     });
     child = c;
     c.stdout!.pipe(channel, { end: false });
@@ -232,7 +240,7 @@ export function serveSession(session: Session, ctx: SessionContext): void {
           // no motd
         }
       }
-      run(channel, ptyReq ? [ctx.account.shell, '-l'] : [ctx.account.shell], true);
+      run(channel, [ctx.account.shell], true);
     }
   });
   session.on('exec', (accept, _reject, info) => {

@@ -9,7 +9,7 @@ import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFil
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, tempDir } from '../helpers/run.js';
+import { run, runPty, tempDir } from '../helpers/run.js';
 import { ensurePamService, startTshd, type Tshd } from '../helpers/tshd.js';
 
 const suffix = `${process.pid % 10000}`;
@@ -162,6 +162,62 @@ describe('tshd as root', () => {
     });
     const r = await ssh(t, USER_A, 'echo alive');
     expect(r.stdout).toBe('alive\n');
+  });
+});
+
+describe('tshd sessions', () => {
+  let t: Tshd;
+  beforeAll(async () => {
+    writeFileSync(join(client.path, 'banner'), 'Authorized use only.\n');
+    t = await startTshd(['PerSourcePenalties no', `Banner ${join(client.path, 'banner')}`, 'SetEnv FROM_CONFIG=set-env', 'Subsystem sftp /usr/lib/openssh/sftp-server']);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('a pty login shell: argv[0] "-bash", the window size follows a resize', async () => {
+    const s = runPty('/usr/bin/ssh', ['-tt', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`], { home: client.path, cols: 80, rows: 24 });
+    s.write('echo "argv0=$0"; stty size\r');
+    await s.expect(/argv0=-bash\n24 80/);
+    s.resize(132, 41);
+    await new Promise((r) => setTimeout(r, 300));
+    s.write('stty size\r');
+    await s.expect('41 132');
+    s.write('exit\r');
+    expect(await s.exit()).toBe(0);
+  });
+
+  it('shows the Banner before login and sets SetEnv variables', async () => {
+    const r = await ssh(t, USER_A, 'echo "$FROM_CONFIG"');
+    expect(r.stderr).toContain('Authorized use only.');
+    expect(r.stdout).toBe('set-env\n');
+  });
+
+  it('runs an external Subsystem program: OpenSSH sftp through /usr/lib/openssh/sftp-server', async () => {
+    const r = await run(
+      '/usr/bin/sftp',
+      ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`],
+      { home: client.path, input: 'pwd\n' },
+    );
+    expect(r.stdout).toContain(`Remote working directory: /home/${USER_A}`);
+    expect(r.code).toBe(0);
+  });
+
+  it('authorized_keys restrict (no pty unless re-allowed) and expiry-time', async () => {
+    const ak = `/home/${USER_A}/.ssh/authorized_keys`;
+    const original = readFileSync(ak, 'utf8');
+    try {
+      writeFileSync(ak, `restrict ${original}`);
+      const noPty = await ssh(t, USER_A, 'tty', ['-t', '-t']);
+      expect(noPty.stderr).toContain('PTY allocation request failed');
+      writeFileSync(ak, `restrict,pty ${original}`);
+      const withPty = await ssh(t, USER_A, 'tty', ['-t', '-t']);
+      expect(withPty.stdout).toMatch(/^\/dev\/pts\/\d+/);
+      writeFileSync(ak, `expiry-time="20000101" ${original}`);
+      expect((await ssh(t, USER_A, 'true')).code).toBe(255);
+    } finally {
+      writeFileSync(ak, original);
+    }
   });
 });
 
@@ -350,6 +406,28 @@ describe('tshd configuration at work', () => {
     } finally {
       c.kill('SIGKILL');
       await t.stop();
+    }
+  });
+
+  it('without -D it detaches: the command returns 0 once listening, the daemon keeps serving', async () => {
+    const dir = tempDir('tshd-detach-');
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir.path, 'hk')]);
+      const pidFile = join(dir.path, 'tshd.pid');
+      writeFileSync(join(dir.path, 'cfg'), `HostKey ${join(dir.path, 'hk')}\nListenAddress 127.0.0.1\nPidFile ${pidFile}\nPerSourcePenalties no\n`);
+      const { freePort } = await import('../helpers/sshd.js');
+      const port = await freePort();
+      const started = await run('tshd', ['-f', join(dir.path, 'cfg'), '-p', String(port)], { timeoutMs: 20_000 });
+      expect(started.code).toBe(0);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        const r = await run('/usr/bin/ssh', ['-p', String(port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`, 'echo detached'], { home: client.path });
+        expect(r.stdout).toBe('detached\n');
+      } finally {
+        process.kill(pid, 'SIGTERM');
+      }
+    } finally {
+      dir.cleanup();
     }
   });
 
