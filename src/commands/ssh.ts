@@ -20,6 +20,7 @@ import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
 import { startSession, type RunningSession } from '../session/remote.js';
 import { LineEditor, RawTerminal, windowSize } from '../session/terminal.js';
 import { TransportError } from '../session/transport.js';
+import { sendBreak } from '../ssh2-raw.js';
 import { resolveOptions, resolveOrExit, wantTty } from './print-config.js';
 
 /** The environment SendEnv and SetEnv send. SetEnv wins over SendEnv for the same name. */
@@ -214,6 +215,7 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
   let running: RunningSession | null = null;
   const offs: (() => void)[] = [];
   let killedBy: string | null = null;
+  let backgrounded = false;
   // The `~C` command line. ssh leaves raw mode and reads it with read_passphrase("\r\nssh> ",
   // RP_ECHO) from /dev/tty; a second reader of the terminal here would race the session's for
   // keys, so the terminal stays raw and the line comes from the session's input, edited and
@@ -278,7 +280,12 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
               process.kill(process.pid, 'SIGTSTP');
               break;
             case 'background':
-              io.stderr.write('Going to the background (~&) is not available in this release of tsh.\r\n');
+              // ssh forks: the parent exits 0, the child sends the ^D that follows and serves
+              // the open connections until they end. With no forwarded connections (tsh has none
+              // yet) the child has nothing left to serve but that ^D, so tsh sends it and exits 0
+              // itself: the same for the user and for the remote shell.
+              interactive.term?.restore();
+              backgrounded = true;
               break;
             case 'list-connections':
               // channel_open_message() of 9.2; "e[write]/4" counts the "~#\r\n" ssh has queued.
@@ -293,11 +300,16 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
               (conn.client as unknown as { _protocol?: { rekey(): void } })._protocol?.rekey();
               break;
             case 'break':
+              if (running) sendBreak(conn.client, (running.channel as unknown as { outgoing: { id: number } }).outgoing.id, a.lengthMs);
               break;
             case 'loglevel':
               setLevel(a.level);
               break;
           }
+        }
+        if (backgrounded) {
+          if (send.length > 0) running?.channel.write(Buffer.concat(send));
+          return null;
         }
         return Buffer.concat(send);
       }
@@ -352,6 +364,7 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
   }
   conn.close();
   const final = getLog();
+  if (backgrounded) return 0;
   if (killedBy !== null) {
     final.verbose(`Killed by signal ${killedBy}.`);
     return 255;

@@ -18,7 +18,7 @@ import { groupsOf } from './accounts.js';
 import { MAXSTARTUPS_NOTICE, PENALTY_NOTICE, PenaltyBox, StartupLimiter, startupLimits, type LimitsLogger } from './limits.js';
 import { MethodProgress, passwordChecks, type Method } from './auth-methods.js';
 import type { PamConversation } from './password/index.js';
-import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from './disconnect.js';
+import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from '../ssh2-raw.js';
 import { refusedUser } from './allowed.js';
 import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConfig } from './config/index.js';
 import ssh2, { type Connection, type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';

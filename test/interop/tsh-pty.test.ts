@@ -32,7 +32,8 @@ let home: ClientHome;
 
 beforeAll(async () => {
   home = clientHome();
-  sshd = await startSshd({ authorizedKeys: [home.pub], config: ['AcceptEnv FOO BAR'] });
+  // DEBUG1 (in a Match, as the helper's defaults come first) shows the "break" requests of ~B.
+  sshd = await startSshd({ authorizedKeys: [home.pub], config: ['AcceptEnv FOO BAR', 'Match all', 'LogLevel DEBUG1'] });
   trustSshd(home, sshd);
 });
 afterAll(async () => {
@@ -318,6 +319,35 @@ describe('escape sequences', () => {
   const helpA: Seen = {};
 
   for (const prog of PROGS) {
+    it(`${prog}: ~& goes to the background: "~& [backgrounded]" and exit 0`, async () => {
+      const s = start(prog);
+      try {
+        await shell(s, 'true');
+        s.write('~&');
+        await s.expect('~& [backgrounded]');
+        expect(await s.exit()).toBe(0);
+      } finally {
+        s.kill();
+      }
+    });
+
+    it(`${prog}: ~B sends a break request to the server`, async () => {
+      const s = start(prog);
+      try {
+        await shell(s, 'true');
+        const before = (sshd.log().match(/req break/g) ?? []).length;
+        s.write('~B');
+        await s.expect('~B');
+        const deadline = Date.now() + 10_000;
+        while ((sshd.log().match(/req break/g) ?? []).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect((sshd.log().match(/req break/g) ?? []).length).toBe(before + 1);
+        await shell(s, 'true');
+        await disconnects(s, '\r~.');
+      } finally {
+        s.kill();
+      }
+    });
+
     it(`${prog}: ~. after a newline disconnects`, async () => {
       const s = start(prog);
       try {
