@@ -152,6 +152,39 @@ describe('tsh runs remote commands', () => {
   });
 });
 
+describe('tsh notices a server that stops answering', () => {
+  it('ServerAliveInterval/CountMax: "Timeout, server H not responding." and 255', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const child = spawn(process.execPath, [binPath('tsh'), ...target(sshd, ['-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2']), 'echo up; sleep 60'], {
+      env: testEnv(home.home),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const stopped: number[] = [];
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!out.includes('up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toBe('up\n');
+      // Freeze the sshd processes serving this connection (children of the listener).
+      const kids = execFileSync('pgrep', ['-P', String(sshd.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      for (const k of kids) {
+        process.kill(k, 'SIGSTOP');
+        stopped.push(k);
+      }
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      expect(code).toBe(255);
+      expect(err).toBe('Timeout, server 127.0.0.1 not responding.\r\n');
+    } finally {
+      for (const k of stopped) process.kill(k, 'SIGCONT');
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('tsh fails the way ssh does', () => {
   it('a refused connection', async () => {
     const port = await freePort();
