@@ -1,0 +1,67 @@
+/**
+ * What tshd does on a logged-in user's behalf besides running programs: TCP connects and binds
+ * for forwarding, and (later) the SFTP server. As root, these run in a per-user worker process
+ * that has dropped to the user (worker.ts, one per uid, shared by all of that user's connections,
+ * gone when idle), so the kernel checks them with the user's rights: a bind below 1024 fails, a
+ * unix socket only the user may reach is reached. When tshd serves only its own account, they run
+ * in-process (LocalServices).
+ *
+ * Sockets and servers cross the process boundary as handles (Node's IPC), so the bytes of a
+ * forwarded connection never go through the worker: it only makes the connect() or listen().
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface ListenResult {
+  readonly server: Server;
+  /** The port actually bound (the one asked for, or the kernel's choice for 0). */
+  readonly port: number;
+}
+
+export interface UserServices {
+  /** A TCP connection made as the user (direct-tcpip). */
+  connectTcp(host: string, port: number): Promise<Socket>;
+  /** A unix-socket connection made as the user (direct-streamlocal@openssh.com). */
+  connectUnix(path: string): Promise<Socket>;
+  /** A TCP listener bound as the user (tcpip-forward); connections are accepted in this process. */
+  listenTcp(host: string, port: number): Promise<ListenResult>;
+  /** This connection no longer needs the services (the worker may go once nobody does). */
+  release(): void;
+}
+
+/** A connect error as the SSH layer reports it (errno code and text). */
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+function settle<T extends Socket>(sock: T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    sock.once('connect', () => {
+      sock.removeAllListeners('error');
+      resolve(sock);
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => reject(new ServiceError(err.message, err.code)));
+  });
+}
+
+/** Connects and listens in this process (tshd serving its own account). */
+export const localServices: UserServices = {
+  connectTcp: (host, port) => settle(connect({ host, port })),
+  connectUnix: (path) => settle(connect({ path })),
+  listenTcp: (host, port) =>
+    new Promise((resolve, reject) => {
+      const server = createServer({ pauseOnConnect: true });
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new ServiceError(err.message, err.code)));
+      server.listen({ host, port, exclusive: true }, () => {
+        server.removeAllListeners('error');
+        const a = server.address();
+        resolve({ server, port: typeof a === 'object' && a ? a.port : port });
+      });
+    }),
+  release: () => undefined,
+};
