@@ -15,6 +15,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { strerror } from '../errors.js';
 import { groupsOf } from './accounts.js';
+import { serveForwarding } from './forwarding.js';
+import { WorkerPool } from './user/pool.js';
 import { MAXSTARTUPS_NOTICE, PENALTY_NOTICE, PenaltyBox, StartupLimiter, startupLimits, type LimitsLogger } from './limits.js';
 import { MethodProgress, passwordChecks, type Method } from './auth-methods.js';
 import type { PamConversation } from './password/index.js';
@@ -135,6 +137,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     algorithms: serverAlgorithms(g0) as never,
   });
   const sockets = new Set<Socket>();
+  const pool = new WorkerPool(initial.log);
   const limiter = new StartupLimiter({ ...startupLimits(g0), log: limitsLog(initial.log) });
   const penalties = new PenaltyBox(g0.perSourcePenalties, g0.perSourcePenaltyExemptList, { netBlock: g0.perSourceNetBlockSize, log: limitsLog(initial.log) });
   /** Per-connection state, by "address port" of the peer, from accept until the SSH header. */
@@ -337,6 +340,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         success('publickey', `: ${keyLabel(key)}`);
       });
       client.on('ready', () => {
+        serveForwarding(client, { cfg, keyOptions, services: pool.forAccount(loggedIn!), log: s.log, isRoot: loggedIn!.uid === 0 });
         watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
         let sessions = 0;
         client.on('session', (accept, reject) => {
@@ -399,6 +403,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       penalties.reconfigure(next.global.perSourcePenalties, next.global.perSourcePenaltyExemptList, next.global.perSourceNetBlockSize);
     },
     close: async () => {
+      pool.stopAll();
       await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const sock of sockets) sock.destroy();
     },

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server, Socket } from 'node:net';
 import type { Account } from '../session.js';
 import { needsDrop } from '../accounts.js';
-import { localServices, ServiceError, type ListenResult, type UserServices } from './services.js';
+import { halfOpenServer, localServices, ServiceError, type ListenResult, type UserServices } from './services.js';
 import type { WorkerReply, WorkerRequest } from './worker-main.js';
 
 /** The worker's script: next to this module once built (dist/src/server/user/). */
@@ -82,6 +82,12 @@ class Worker {
   }
 }
 
+/** A socket received from a worker keeps its write side after the peer's FIN, as ours do. */
+function halfOpen(sock: Socket): Socket {
+  (sock as Socket & { allowHalfOpen: boolean }).allowHalfOpen = true;
+  return sock;
+}
+
 function check(r: { reply: WorkerReply }): WorkerReply & { ok: true } {
   if (!r.reply.ok) throw new ServiceError(r.reply.message, r.reply.code);
   return r.reply;
@@ -122,17 +128,17 @@ export class WorkerPool {
       connectTcp: async (host, port) => {
         const r = await hold().request({ op: 'connect-tcp', host, port });
         check(r);
-        return r.handle as Socket;
+        return halfOpen(r.handle as Socket);
       },
       connectUnix: async (path) => {
         const r = await hold().request({ op: 'connect-unix', path });
         check(r);
-        return r.handle as Socket;
+        return halfOpen(r.handle as Socket);
       },
       listenTcp: async (host, port): Promise<ListenResult> => {
         const r = await hold().request({ op: 'listen-tcp', host, port });
         const ok = check(r);
-        return { server: r.handle as Server, port: ok.port ?? port };
+        return { server: halfOpenServer(r.handle as Server), port: ok.port ?? port };
       },
       release: () => {
         if (released || held === null) return;

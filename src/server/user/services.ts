@@ -11,6 +11,18 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+/**
+ * Accepted sockets keep their write side after the peer's FIN (allowHalfOpen), so a forwarded
+ * client that sends its request and shuts down its side still gets the answer; and they start
+ * paused until bridged. A server received from a worker is set the same way.
+ */
+export function halfOpenServer(server: Server): Server {
+  const s = server as Server & { allowHalfOpen: boolean; pauseOnConnect: boolean };
+  s.allowHalfOpen = true;
+  s.pauseOnConnect = true;
+  return server;
+}
+
 export interface ListenResult {
   readonly server: Server;
   /** The port actually bound (the one asked for, or the kernel's choice for 0). */
@@ -51,11 +63,11 @@ function settle<T extends Socket>(sock: T): Promise<T> {
 
 /** Connects and listens in this process (tshd serving its own account). */
 export const localServices: UserServices = {
-  connectTcp: (host, port) => settle(connect({ host, port })),
-  connectUnix: (path) => settle(connect({ path })),
+  connectTcp: (host, port) => settle(connect({ host, port, allowHalfOpen: true })),
+  connectUnix: (path) => settle(connect({ path, allowHalfOpen: true })),
   listenTcp: (host, port) =>
     new Promise((resolve, reject) => {
-      const server = createServer({ pauseOnConnect: true });
+      const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
       server.once('error', (err: NodeJS.ErrnoException) => reject(new ServiceError(err.message, err.code)));
       server.listen({ host, port, exclusive: true }, () => {
         server.removeAllListeners('error');

@@ -41,7 +41,7 @@ function onRequest(req: WorkerRequest): void {
       return;
     }
     case 'listen-tcp': {
-      const server = createServer({ pauseOnConnect: true });
+      const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
       server.once('error', (err) => failed(req.id, err));
       server.listen({ host: req.host, port: req.port, exclusive: true }, () => {
         server.removeAllListeners('error');
