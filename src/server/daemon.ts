@@ -10,6 +10,7 @@
  * otherwise only the account it runs as.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,6 +112,21 @@ function watchClientAlive(client: Connection, sock: Socket, cfg: ResolvedServerC
   }, cfg.clientAliveInterval * 1000);
   timer.unref();
   sock.on('close', () => clearInterval(timer));
+}
+
+/**
+ * Opens an auth-agent@openssh.com channel to the client (ssh2's server has no API for it; this is
+ * what its own openChannel() does for forwarded-tcpip, with the agent channel's open message).
+ */
+function openAgentChannel(client: Connection, cb: (err: Error | undefined, channel?: Duplex) => void): void {
+  const c = client as unknown as {
+    _chanMgr: { add(handler: unknown): number };
+    _protocol: { openssh_authAgent(chan: number, window: number, packetSize: number): void };
+  };
+  const wrapper = Object.assign((err: Error | undefined, stream?: Duplex) => cb(err, stream), { type: 'auth-agent@openssh.com' });
+  const localChan = c._chanMgr.add(wrapper);
+  if (localChan === -1) return cb(new Error('No free channels available'));
+  c._protocol.openssh_authAgent(localChan, 2 * 1024 * 1024, 32 * 1024);
 }
 
 /** The limits module's logger: every level goes to the daemon's log. */
@@ -340,7 +356,10 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         success('publickey', `: ${keyLabel(key)}`);
       });
       client.on('ready', () => {
-        serveForwarding(client, { cfg, keyOptions, services: pool.forAccount(loggedIn!), log: s.log, isRoot: loggedIn!.uid === 0 });
+        const services = pool.forAccount(loggedIn!);
+        serveForwarding(client, { cfg, keyOptions, services, log: s.log, isRoot: loggedIn!.uid === 0 });
+        const agentAllowed = cfg.allowAgentForwarding && !cfg.disableForwarding && (!keyOptions || keyOptions.permitAgentForwarding);
+        const agent = { allowed: agentAllowed, listen: () => services.listenAgent(), open: (cb: (err: Error | undefined, ch?: Duplex) => void) => openAgentChannel(client, cb) };
         watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
         let sessions = 0;
         client.on('session', (accept, reject) => {
@@ -357,6 +376,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
             forceCommand: cfg.forceCommand,
             printMotd: cfg.printMotd,
             permitUserEnvironment: cfg.permitUserEnvironment,
+            agent,
             keyOptions,
             log: s.log,
             onClose: () => sessions--,

@@ -8,7 +8,11 @@
  * daemon's own environment (NODE_OPTIONS, ...) reaches the user's programs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { bridge } from './forwarding.js';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
@@ -42,6 +46,8 @@ export interface SessionContext {
   readonly permitUserEnvironment: { readonly enabled: boolean; readonly allowlist: string | null };
   readonly log: (line: string) => void;
   readonly onClose: () => void;
+  /** Agent forwarding: allowed or not, and how to make the socket and reach the client's agent. */
+  readonly agent: { readonly allowed: boolean; readonly listen: () => Promise<{ server: Server; path: string }>; readonly open: (cb: (err: Error | undefined, channel?: Duplex) => void) => void } | null;
 }
 
 const HAVE_BASH = existsSync('/bin/bash');
@@ -216,6 +222,7 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     // window still holds back.
     channel.once('finish', () => channel.close());
     channel.end();
+    closeAgent();
     ctx.onClose();
   };
 
@@ -228,8 +235,47 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     ctx.log(`Forced command (${fromConfig !== null ? 'config' : 'key option'}) '${cmd}'`);
     return cmd;
   };
+  // auth-agent-req: a private socket made by the user; each connection to it becomes an
+  // auth-agent@openssh.com channel to the client. The program starts once SSH_AUTH_SOCK is known.
+  let agentReady: Promise<void> = Promise.resolve();
+  let agentServer: Server | null = null;
+  session.on('auth-agent', (accept, reject) => {
+    const agent = ctx.agent;
+    if (!agent?.allowed || started) {
+      ctx.log('auth-agent-req@openssh.com: agent forwarding disabled');
+      return reject?.();
+    }
+    agentReady = agent.listen().then(
+      ({ server, path }) => {
+        agentServer = server;
+        clientEnv.set('SSH_AUTH_SOCK', path);
+        server.on('connection', (sock: Socket) => {
+          agent.open((err, ch) => {
+            if (err || !ch) return sock.destroy();
+            bridge(ch, sock);
+          });
+        });
+        accept?.();
+      },
+      (err: Error) => {
+        ctx.log(`error: agent forwarding: ${err.message}`);
+        reject?.();
+      },
+    );
+  });
+  const closeAgent = (): void => {
+    if (!agentServer) return;
+    const path = clientEnv.get('SSH_AUTH_SOCK');
+    agentServer.close();
+    agentServer = null;
+    if (path) rmSync(dirname(path), { recursive: true, force: true });
+  };
+  session.on('close', closeAgent);
   session.on('shell', (accept) => {
     const channel = accept();
+    void agentReady.then(() => shell(channel));
+  });
+  const shell = (channel: ServerChannel): void => {
     const cmd = forced(null);
     if (cmd !== null) run(channel, [ctx.account.shell, '-c', cmd], false);
     else {
@@ -242,10 +288,10 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       }
       run(channel, [ctx.account.shell], true);
     }
-  });
+  };
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
-    run(channel, [ctx.account.shell, '-c', forced(info.command) ?? info.command], false);
+    void agentReady.then(() => run(channel, [ctx.account.shell, '-c', forced(info.command) ?? info.command], false));
   });
   session.on('subsystem', (accept, reject, info) => {
     const command = ctx.subsystems.get(info.name);
@@ -258,6 +304,6 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       return reject?.();
     }
     const channel = accept();
-    run(channel, [ctx.account.shell, '-c', forced(info.name) ?? command], false);
+    void agentReady.then(() => run(channel, [ctx.account.shell, '-c', forced(info.name) ?? command], false));
   });
 }

@@ -183,6 +183,41 @@ describe('tshd forwarding with OpenSSH ssh', () => {
     }
   });
 
+  it('agent forwarding: the session lists the local agent\'s keys through SSH_AUTH_SOCK; refused when disallowed', async () => {
+    const agentSock = join(client.path, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        try {
+          execFileSync('ssh-add', ['-l'], { env: { SSH_AUTH_SOCK: agentSock }, stdio: 'ignore' });
+          break;
+        } catch (e) {
+          if ((e as { status?: number }).status === 1) break; // "The agent has no identities."
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      execFileSync('ssh-add', [join(client.path, 'id')], { env: { SSH_AUTH_SOCK: agentSock }, stdio: 'ignore' });
+      const t = await startTshd(['PerSourcePenalties no']);
+      try {
+        const r = await run('/usr/bin/ssh', [...sshArgs(t, ['-A']), 'ssh-add -l; echo "sock=$SSH_AUTH_SOCK"; stat -c %U "$SSH_AUTH_SOCK"'], { home: client.path, env: { SSH_AUTH_SOCK: agentSock } });
+        expect(r.stdout).toMatch(/^256 SHA256:\S+ .* \(ED25519\)\n/);
+        expect(r.stdout).toMatch(new RegExp(`sock=/tmp/ssh-\\w+/agent\\.\\d+\\n${USER}\\n$`));
+      } finally {
+        await t.stop();
+      }
+      const off = await startTshd(['PerSourcePenalties no', 'AllowAgentForwarding no']);
+      try {
+        const r = await run('/usr/bin/ssh', [...sshArgs(off, ['-A']), 'echo "[$SSH_AUTH_SOCK]"'], { home: client.path, env: { SSH_AUTH_SOCK: agentSock } });
+        expect(r.stdout).toBe('[]\n');
+      } finally {
+        await off.stop();
+      }
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('a connect that fails is reported as sshd does', async () => {
     const t = await startTshd(['PerSourcePenalties no']);
     const lport = await freePort();

@@ -10,6 +10,7 @@ import type { Server, Socket } from 'node:net';
 import type { Account } from '../session.js';
 import { needsDrop } from '../accounts.js';
 import { halfOpenServer, localServices, ServiceError, type ListenResult, type UserServices } from './services.js';
+import { listenAgentSocket } from './agent-socket.js';
 import type { WorkerReply, WorkerRequest } from './worker-main.js';
 
 /** The worker's script: next to this module once built (dist/src/server/user/). */
@@ -139,6 +140,11 @@ export class WorkerPool {
         const r = await hold().request({ op: 'listen-tcp', host, port });
         const ok = check(r);
         return { server: halfOpenServer(r.handle as Server), port: ok.port ?? port };
+      },
+      listenAgent: async () => {
+        // The directory is made by the user; the socket is bound here and given to the user.
+        const ok = check(await hold().request({ op: 'agent-dir' }));
+        return listenAgentSocket(ok.path ?? '', { uid: account.uid, gid: account.gid });
       },
       release: () => {
         if (released || held === null) return;

@@ -10,6 +10,7 @@
  * forwarded connection never go through the worker: it only makes the connect() or listen().
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { agentDirectory, listenAgentSocket } from './agent-socket.js';
 
 /**
  * Accepted sockets keep their write side after the peer's FIN (allowHalfOpen), so a forwarded
@@ -36,6 +37,8 @@ export interface UserServices {
   connectUnix(path: string): Promise<Socket>;
   /** A TCP listener bound as the user (tcpip-forward); connections are accepted in this process. */
   listenTcp(host: string, port: number): Promise<ListenResult>;
+  /** A private unix socket for agent forwarding, made by the user: its server and path. */
+  listenAgent(): Promise<{ readonly server: Server; readonly path: string }>;
   /** This connection no longer needs the services (the worker may go once nobody does). */
   release(): void;
 }
@@ -75,5 +78,6 @@ export const localServices: UserServices = {
         resolve({ server, port: typeof a === 'object' && a ? a.port : port });
       });
     }),
+  listenAgent: () => listenAgentSocket(agentDirectory()),
   release: () => undefined,
 };

@@ -5,15 +5,17 @@
  * channel closes (tshd gone, or the user's last connection ended).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { agentDirectory } from './agent-socket.js';
 
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'connect-tcp'; readonly host: string; readonly port: number }
   | { readonly id: number; readonly op: 'connect-unix'; readonly path: string }
   | { readonly id: number; readonly op: 'listen-tcp'; readonly host: string; readonly port: number }
+  | { readonly id: number; readonly op: 'agent-dir' }
   | { readonly id: number; readonly op: 'whoami' };
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly port?: number; readonly uid?: number; readonly gid?: number; readonly groups?: number[] }
+  | { readonly id: number; readonly ok: true; readonly port?: number; readonly path?: string; readonly uid?: number; readonly gid?: number; readonly groups?: number[] }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };
 
 function reply(msg: WorkerReply, handle?: Socket | Server): void {
@@ -38,6 +40,14 @@ function onRequest(req: WorkerRequest): void {
         sock.pause();
         reply({ id: req.id, ok: true }, sock);
       });
+      return;
+    }
+    case 'agent-dir': {
+      try {
+        reply({ id: req.id, ok: true, path: agentDirectory() });
+      } catch (err) {
+        failed(req.id, err as NodeJS.ErrnoException);
+      }
       return;
     }
     case 'listen-tcp': {
