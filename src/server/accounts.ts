@@ -49,6 +49,13 @@ export function groupsOf(account: Account): string[] {
   return r.stdout.trim().split(/\s+/).filter((g) => g !== '');
 }
 
+/** The numeric ids of the groups `account` is in. */
+export function groupIdsOf(account: Account): number[] {
+  const r = spawnSync('id', ['-G', account.name], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) return [account.gid];
+  return r.stdout.trim().split(/\s+/).filter((g) => g !== '').map(Number);
+}
+
 /** The accounts a daemon serves: every system account as root, else only its own. */
 export function accountResolver(isRoot: boolean, self: Account): (name: string) => Account | null {
   if (isRoot) return lookupAccount;

@@ -27,11 +27,14 @@ export function refusedUser(cfg: ResolvedServerConfig, account: Account, addr: s
   const shadow = shadowRefusal(account);
   if (shadow !== null) return shadow;
   const who = `User ${account.name} from ${addr} not allowed because`;
+  // The shell must be runnable, unless it runs inside a ChrootDirectory (sshd checks it there).
   const shell = account.shell || '/bin/sh';
-  try {
-    accessSync(shell, constants.X_OK);
-  } catch {
-    return `User ${account.name} not allowed because shell ${shell} does not exist`;
+  if (cfg.chrootDirectory === null || cfg.chrootDirectory.toLowerCase() === 'none') {
+    try {
+      accessSync(shell, constants.X_OK);
+    } catch {
+      return `User ${account.name} not allowed because shell ${shell} does not exist`;
+    }
   }
   if (cfg.denyUsers.some((p) => matchUser(account.name, addr, addr, p))) return `${who} listed in DenyUsers`;
   if (cfg.allowUsers.length > 0 && !cfg.allowUsers.some((p) => matchUser(account.name, addr, addr, p))) return `${who} not listed in AllowUsers`;

@@ -23,6 +23,7 @@ import { MethodProgress, passwordChecks, type Method } from './auth-methods.js';
 import type { PamConversation } from './password/index.js';
 import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from '../ssh2-raw.js';
 import { refusedUser } from './allowed.js';
+import { chrootFor } from './chroot.js';
 import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConfig } from './config/index.js';
 import ssh2, { type Connection, type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
@@ -377,6 +378,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
             printMotd: cfg.printMotd,
             permitUserEnvironment: cfg.permitUserEnvironment,
             agent,
+            chroot: chrootFor(cfg.chrootDirectory, loggedIn!),
             keyOptions,
             log: s.log,
             onClose: () => sessions--,

@@ -18,7 +18,8 @@ import pty from 'node-pty';
 import type { ServerChannel, Session } from 'ssh2';
 import { matchPattern, matchPatternList } from '../pattern.js';
 import type { KeyOptions } from './authorized-keys.js';
-import { dropTo } from './accounts.js';
+import { dropTo, groupIdsOf } from './accounts.js';
+import { chrootProblem, inChroot } from './chroot.js';
 
 export interface Account {
   readonly name: string;
@@ -46,6 +47,8 @@ export interface SessionContext {
   readonly permitUserEnvironment: { readonly enabled: boolean; readonly allowlist: string | null };
   readonly log: (line: string) => void;
   readonly onClose: () => void;
+  /** ChrootDirectory for this session (expanded), or null. */
+  readonly chroot: string | null;
   /** Agent forwarding: allowed or not, and how to make the socket and reach the client's agent. */
   readonly agent: { readonly allowed: boolean; readonly listen: () => Promise<{ server: Server; path: string }>; readonly open: (cb: (err: Error | undefined, channel?: Duplex) => void) => void } | null;
 }
@@ -150,23 +153,34 @@ export function serveSession(session: Session, ctx: SessionContext): void {
     accept?.();
   });
 
+  /** argv as the user: setpriv, or chroot (which sets the ids too) when ChrootDirectory applies. */
+  const asUser = (argv: readonly string[]): string[] => (ctx.chroot !== null ? inChroot(ctx.chroot, ctx.account, groupIdsOf(ctx.account), argv) : dropTo(ctx.account, argv));
   const run = (channel: ServerChannel, argv: readonly string[], login: boolean): void => {
     started = true;
     const a = ctx.account;
+    if (ctx.chroot !== null) {
+      const problem = chrootProblem(ctx.chroot);
+      if (problem !== null) {
+        ctx.log(`fatal: ${problem}`);
+        channel.stderr.write(`${problem}\r\n`);
+        finish(channel, 255, null);
+        return;
+      }
+    }
     // A login shell's argv[0] is "-" + its name, as sshd execs it.
     const argv0 = login ? `-${a.shell.split('/').pop()}` : argv[0]!;
     if (ptyReq) {
       // The pty's name is known only once it exists: a small shell sets SSH_TTY, then execs the
       // program with its argv[0] (bash's exec -a; plain sh cannot set argv[0]).
-      const launcher = HAVE_BASH
+      const launcher = HAVE_BASH && ctx.chroot === null
         ? ['/bin/bash', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec -a "$0" "$@"', argv0, ...argv]
         : ['/bin/sh', '-c', 'SSH_TTY=$(tty); export SSH_TTY; exec "$@"', 'sh', ...argv];
-      const [file, ...args] = dropTo(a, launcher);
+      const [file, ...args] = asUser(launcher);
       const t = pty.spawn(file!, args, {
         name: ptyReq.term,
         cols: ptyReq.cols,
         rows: ptyReq.rows,
-        cwd: a.home,
+        cwd: ctx.chroot !== null ? '/' : a.home,
         env: sessionEnvironment(ctx, clientEnv, ptyReq.term, null),
         encoding: null,
       });
@@ -176,10 +190,10 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       t.onExit(({ exitCode, signal }) => finish(channel, exitCode, signal ? signalName(signal) : null));
       return;
     }
-    const direct = dropTo(a, argv).length === argv.length;
-    const full = direct || !login || !HAVE_BASH ? dropTo(a, argv) : dropTo(a, ['/bin/bash', '-c', 'exec -a "$0" "$@"', argv0, ...argv]);
+    const direct = ctx.chroot === null && dropTo(a, argv).length === argv.length;
+    const full = direct || !login || !HAVE_BASH || ctx.chroot !== null ? asUser(argv) : asUser(['/bin/bash', '-c', 'exec -a "$0" "$@"', argv0, ...argv]);
     const c = spawn(full[0]!, full.slice(1), {
-      cwd: a.home,
+      cwd: ctx.chroot !== null ? '/' : a.home,
       env: sessionEnvironment(ctx, clientEnv, null, null),
       stdio: ['pipe', 'pipe', 'pipe'],
       argv0: direct && login ? argv0 : undefined,

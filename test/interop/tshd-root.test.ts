@@ -221,6 +221,39 @@ describe('tshd sessions', () => {
   });
 });
 
+describe('ChrootDirectory', () => {
+  it('confines the session: "/" is the chroot, the home inside it is the start, ".." leads nowhere; a bad chroot is refused', async () => {
+    const root = `/run/tshd-chroot-${suffix}`;
+    try {
+      for (const d of ['bin', 'lib/x86_64-linux-gnu', 'lib64', `home/${USER_A}`]) mkdirSync(join(root, d), { recursive: true, mode: 0o755 });
+      execFileSync('cp', ['/bin/dash', join(root, 'bin', 'sh')]);
+      // The account's shell runs inside the chroot: a dash named bash stands in for it.
+      execFileSync('cp', ['/bin/dash', join(root, 'bin', 'bash')]);
+      execFileSync('cp', ['/lib/x86_64-linux-gnu/libc.so.6', join(root, 'lib/x86_64-linux-gnu/')]);
+      execFileSync('cp', ['/lib64/ld-linux-x86-64.so.2', join(root, 'lib64/')]);
+      writeFileSync(join(root, 'marker'), 'inside\n');
+      const t = await startTshd(['PerSourcePenalties no', `Match User ${USER_A}`, `  ChrootDirectory ${root}`]);
+      try {
+        const r = await ssh(t, USER_A, 'pwd; cd ..; cd ..; cd ..; pwd; echo *; read x < /marker; echo "$x"');
+        expect(r.stdout, r.stderr).toBe(`/home/${USER_A}\n/\nbin home lib lib64 marker\n` + 'inside\n');
+      } finally {
+        await t.stop();
+      }
+      chmodSync(root, 0o775);
+      const bad = await startTshd(['PerSourcePenalties no', `Match User ${USER_A}`, `  ChrootDirectory ${root}`]);
+      try {
+        const r = await ssh(bad, USER_A, 'echo escaped');
+        expect(r.stdout).toBe('');
+        expect(bad.log()).toContain(`fatal: bad ownership or modes for chroot directory "${root}"`);
+      } finally {
+        await bad.stop();
+      }
+    } finally {
+      execFileSync('rm', ['-rf', root]);
+    }
+  });
+});
+
 describe('tshd configuration at work', () => {
   it('Match User applies ForceCommand to that user only; AllowUsers refuses the others', async () => {
     const t = await startTshd([`AllowUsers ${USER_A}`, `Match User ${USER_A}`, '  ForceCommand echo forced-for-$USER']);
