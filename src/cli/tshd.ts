@@ -36,11 +36,38 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
     daemonLog = (line) => {
       syslog.stdin!.write(`${line}\n`);
       if (!parentGone) io.stderr.write(`${line}\r\n`);
-      if (/^Server listening on /.test(line)) parentGone = true;
     };
+    return serve(
+      {
+        configFile: args.configFile,
+        commandLine: args.commandLine,
+        acceptOwnPubKeys: false,
+        printConnect: false,
+        log: daemonLog,
+        onListening: () => {
+          io.stderr.write(`${READY}\n`);
+          parentGone = true;
+        },
+      },
+      io,
+    );
   }
-  return serve({ configFile: args.configFile, commandLine: args.commandLine, acceptOwnPubKeys: false, printConnect: false, log: daemonLog }, io);
+  return serve(
+    {
+      configFile: args.configFile,
+      commandLine: args.commandLine,
+      acceptOwnPubKeys: false,
+      printConnect: false,
+      log: daemonLog,
+      // A detached tshd logging to -E or stderr still tells its parent it is up.
+      onListening: detached ? () => io.stderr.write(`${READY}\n`) : undefined,
+    },
+    io,
+  );
 }
+
+/** What a detached tshd writes to its parent once it is listening (the parent then exits 0). */
+const READY = 'tshd: listening';
 
 function detach(io: Io): Promise<number> {
   const argv = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
@@ -59,10 +86,10 @@ function detach(io: Io): Promise<number> {
     };
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString('utf8');
-      if (/Server listening on /.test(err)) done(0);
+      if (err.includes(READY)) done(0);
     });
     child.on('exit', (code) => {
-      io.stderr.write(err);
+      io.stderr.write(err.replace(`${READY}\n`, ''));
       done(code ?? 255);
     });
   });

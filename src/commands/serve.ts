@@ -15,6 +15,7 @@ import type { Io } from '../io.js';
 import { accountResolver } from '../server/accounts.js';
 import { passwordChecks } from '../server/auth-methods.js';
 import { loadServerConfig, ServerConfigError, type CommandLineSetting, type LoadedServerConfig } from '../server/config/index.js';
+import { LOG_LEVEL_ORDER, type LogLevel } from '../server/config/values.js';
 import { startDaemon, type DaemonSettings, type RunningDaemon } from '../server/daemon.js';
 import { createMissingHostKeys, defaultHostKeyPaths, loadHostKeys, stateDir } from '../server/host-keys.js';
 import type { Account } from '../server/session.js';
@@ -30,6 +31,8 @@ export interface ServeOptions {
   readonly printConnect: boolean;
   /** Where log lines go (stderr with -e/-D, or the -E file). */
   readonly log: (line: string) => void;
+  /** Called once every address is bound (a detaching tshd tells its parent). */
+  readonly onListening?: () => void;
 }
 
 /**
@@ -69,8 +72,20 @@ function settingsFor(loaded: LoadedServerConfig, opts: ServeOptions, self: Accou
   };
 }
 
+/**
+ * LogLevel for the daemon's lines: "fatal: ..." lines are FATAL, "error: ..." lines ERROR, the
+ * rest INFO (the levels sshd logs these lines at); QUIET shows nothing.
+ */
+export function levelFilter(level: LogLevel, log: (line: string) => void): (line: string) => void {
+  const rank = (l: LogLevel): number => LOG_LEVEL_ORDER.indexOf(l);
+  const at = rank(level);
+  return (line) => {
+    const lineLevel: LogLevel = line.startsWith('fatal: ') ? 'FATAL' : line.startsWith('error: ') ? 'ERROR' : 'INFO';
+    if (rank(lineLevel) <= at) log(line);
+  };
+}
+
 export async function serve(opts: ServeOptions, io: Io): Promise<number> {
-  const log = opts.log;
   const self = currentAccount(io.env);
   let loaded: LoadedServerConfig;
   try {
@@ -80,6 +95,13 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     throw err;
   }
   const g = loaded.global;
+  const log = levelFilter(g.logLevel, opts.log);
+  // One Node process holds every connection: a bug that throws in one connection's handler must
+  // not take the others down. It is logged, and the daemon keeps serving.
+  const onCrash = (err: unknown): void => {
+    log(`error: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  };
+  process.on('uncaughtException', onCrash);
   const dir = stateDir(self.home, self.uid === 0);
   const defaults = new Set(defaultHostKeyPaths(dir));
   const configured = g.hostKeys.filter((p): p is string => p !== null);
@@ -94,13 +116,14 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
   log(`Password checks: ${passwordChecks(g, log).describe}`);
   let daemon: RunningDaemon;
   try {
-    daemon = await startDaemon(settingsFor(loaded, opts, self, hostKeys));
+    daemon = await startDaemon(settingsFor(loaded, { ...opts, log }, self, hostKeys));
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     log(`error: Bind to port ${e.port ?? ''} on ${e.address ?? ''} failed: ${strerror(err)}.`);
     log('Cannot bind any address.');
     return 255;
   }
+  opts.onListening?.();
   if (g.pidFile !== null) {
     try {
       writeFileSync(g.pidFile, `${process.pid}\n`, { mode: 0o644 });
@@ -134,7 +157,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
         log('Received SIGHUP; restarting.');
         load(opts, io, self).then(
           (fresh) => {
-            daemon.reconfigure(settingsFor(fresh, opts, self, hostKeys));
+            daemon.reconfigure(settingsFor(fresh, { ...opts, log: levelFilter(fresh.global.logLevel, opts.log) }, self, hostKeys));
             log('Configuration reloaded; it applies to new connections.');
           },
           (err: unknown) => {
@@ -145,6 +168,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     ];
   });
   await daemon.close();
+  process.off('uncaughtException', onCrash);
   if (g.pidFile !== null) rmSync(g.pidFile, { force: true });
   return 0;
 }

@@ -5,9 +5,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { binPath, ROOT, tempDir } from './run.js';
 import { freePort } from './sshd.js';
+
+/** Waits (bounded) until 127.0.0.1:port accepts connections. */
+async function waitPort(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`tshd never listened on port ${port}`);
+}
 
 export interface Tshd {
   readonly port: number;
@@ -23,7 +41,11 @@ export interface Tshd {
   stop(): Promise<number | null>;
 }
 
-export async function startTshd(config: readonly string[], env: Record<string, string> = {}): Promise<Tshd> {
+/**
+ * `waitListening`: wait for the "Server listening" log line (false when the configuration's
+ * LogLevel hides it: the port is polled instead).
+ */
+export async function startTshd(config: readonly string[], env: Record<string, string> = {}, waitListening = true): Promise<Tshd> {
   const { path: dir, cleanup } = tempDir('tshd-');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tshd-test', '-f', join(dir, 'host_ed25519')]);
   const hostKey = execFileSync('cat', [join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).trim();
@@ -51,7 +73,8 @@ export async function startTshd(config: readonly string[], env: Record<string, s
         }
       }, 20);
     });
-  await waitLog(`Server listening on 127.0.0.1 port ${port}.`);
+  if (waitListening) await waitLog(`Server listening on 127.0.0.1 port ${port}.`);
+  else await waitPort(port);
   return {
     port,
     pid: child.pid!,

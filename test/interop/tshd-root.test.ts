@@ -464,6 +464,17 @@ describe('tshd configuration at work', () => {
     }
   });
 
+  it('LogLevel ERROR keeps the informational lines out of the log', async () => {
+    const t = await startTshd(['PerSourcePenalties no', 'LogLevel ERROR'], {}, false);
+    try {
+      expect((await ssh(t, USER_A, 'echo quiet')).stdout).toBe('quiet\n');
+      expect(t.log()).not.toContain('Accepted publickey');
+      expect(t.log()).not.toContain('Server listening');
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('SIGTERM stops listening, removes the PidFile and exits 0', async () => {
     const t = await startTshd([]);
     const pidFile = join(t.dir, 'tshd.pid');
