@@ -1,11 +1,31 @@
-import { laterTool } from './later.js';
+/**
+ * tsh-sftp: the sftp client's command line (OpenSSH sftp 9.2's flags). The session itself is
+ * src/sftp/client/main.ts.
+ */
+import type { Io } from '../io.js';
+import { versionLine } from '../version.js';
+import { SFTP_USAGE, SftpArgError, parseSftpArgs } from '../sftp/client/args.js';
+import { runSftp } from '../sftp/client/main.js';
 
-export const main = laterTool(
-  'tsh-sftp',
-  `usage: tsh-sftp [-46AaCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher]
-          [-D sftp_server_command] [-F ssh_config] [-i identity_file]
-          [-J destination] [-l limit] [-o ssh_option] [-P port]
-          [-R num_requests] [-S program] [-s subsystem | sftp_server]
-          destination`,
-  'the sftp client is not available in this release yet',
-);
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let inv;
+  try {
+    inv = parseSftpArgs(argv);
+  } catch (err) {
+    if (err instanceof SftpArgError) {
+      io.stderr.write(err.output);
+      return err.exitCode;
+    }
+    throw err;
+  }
+  switch (inv.kind) {
+    case 'help':
+      io.stdout.write(`${SFTP_USAGE}\n`);
+      return 0;
+    case 'version':
+      io.stderr.write(`${versionLine('tsh-sftp')}\n`);
+      return 0;
+    case 'run':
+      return runSftp(inv.args, io);
+  }
+}

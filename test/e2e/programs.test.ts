@@ -25,10 +25,10 @@ describe('the four programs', () => {
     }
   }
 
-  it('tsh-sftp says plainly that it is not in this release and exits 255', async () => {
-    const r = await run('tsh-sftp', ['somehost']);
+  it('tsh-sftp reports a host that does not resolve as sftp does, and exits 255', async () => {
+    const r = await run('tsh-sftp', ['-F', 'none', 'no-such-host.invalid']);
     expect(r.code).toBe(255);
-    expect(r.stderr).toMatch(/not available in this release yet/);
+    expect(r.stderr).toMatch(/^tsh: Could not resolve hostname no-such-host\.invalid: .*\r?\nConnection closed\r?\n$/);
   });
 
   it('tshd refuses operands as sshd does', async () => {
