@@ -1,5 +1,6 @@
 /**
  * `tsh [options] destination [command]`: resolve the configuration, connect (session/connect.ts),
+ * set up port and agent forwarding (forwarding/), go to the background for -f (forwarding/fork.ts),
  * then run what was asked — a command, a shell (with a pty and the local terminal in raw mode,
  * escape sequences), a subsystem (-s), stdio forwarding (-W), or nothing (-N) — and exit with
  * the remote status, or 255 for tsh's own failures, as ssh does.
@@ -15,7 +16,11 @@ import { ConfigError, resolveClientConfig, type ResolvedClientConfig } from '../
 import { matchPattern } from '../pattern.js';
 import type { TshArgs } from '../cli/tsh-args.js';
 import { ConnectError, connect, type Connection, type HopSpec } from '../session/connect.js';
-import { EscapeFilter, parseCommandLine, COMMAND_LINE_PROMPT } from '../session/escape.js';
+import { COMMAND_LINE_MESSAGES, EscapeFilter, parseCommandLine, COMMAND_LINE_PROMPT, type ForwardKind } from '../session/escape.js';
+import type { Forward } from '../config/forward.js';
+import { agentSocketFor, enableAgentForwarding } from '../forwarding/agent.js';
+import { forkChildReady, isForkChild, runInBackground } from '../forwarding/fork.js';
+import { ForwardFailure, Forwarder } from '../forwarding/forwarder.js';
 import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
 import { startSession, type RunningSession } from '../session/remote.js';
 import { LineEditor, RawTerminal, windowSize } from '../session/terminal.js';
@@ -56,6 +61,12 @@ function pipeStdio(io: Io, channel: ClientChannel): Promise<void> {
   });
 }
 
+/** `~C -L/-D/-R`: set the forward up; whether it worked (for "Forwarding port." or "Port forwarding failed."). */
+async function commandLineForward(forwarder: Forwarder, kind: ForwardKind, fwd: Forward): Promise<boolean> {
+  if (kind === 'remote') return forwarder.addRemote(fwd);
+  return forwarder.addLocal(fwd);
+}
+
 interface Interactive {
   term: RawTerminal | null;
   filter: EscapeFilter | null;
@@ -94,18 +105,9 @@ export async function runSsh(args: TshArgs, io: Io): Promise<number> {
 async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog: () => Logger, setLevel: (l: number) => void): Promise<number> {
   const log = getLog();
   const home = io.env.HOME;
-  const notYet = (what: string): void => log.error(`Warning: ${what} is not available in this release of tsh; ignored.`);
-  if (cfg.localForwards.length > 0 || cfg.remoteForwards.length > 0) {
-    if (cfg.exitOnForwardFailure) {
-      log.error('Port forwarding is not available in this release of tsh (ExitOnForwardFailure is set).');
-      return 255;
-    }
-    notYet('port forwarding (-L/-R/-D, LocalForward, RemoteForward, DynamicForward)');
-  }
-  if (cfg.forwardAgent) notYet('agent forwarding (-A, ForwardAgent)');
-  if (cfg.forkAfterAuthentication) {
-    log.error('Going to the background after authentication (-f) is not available in this release of tsh.');
-    return 255;
+  // -f: the foreground tsh runs a copy of itself and waits for it to be connected (fork.ts).
+  if (cfg.forkAfterAuthentication && !isForkChild(io.env)) {
+    return runInBackground({ session: cfg.sessionType !== 'none' && args.stdioForward === null, keepStderr: args.verbose > 0 && args.logFile === null, io });
   }
 
   const ask = async (prompt: string, echo: boolean): Promise<string | null | undefined> => io.readTty(prompt, echo);
@@ -148,6 +150,26 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
     throw err;
   }
   const host = cfg.hostname;
+  // ssh_init_forwarding(): listeners and remote requests before the session (tsh waits for the
+  // replies, so ExitOnForwardFailure is decided before anything runs).
+  const forwarder = new Forwarder(conn.client, cfg, getLog);
+  try {
+    await forwarder.start();
+  } catch (err) {
+    if (!(err instanceof ForwardFailure)) throw err;
+    log.fatal(err.message);
+    forwarder.close();
+    conn.close();
+    return 255;
+  }
+  const agentSocket = cfg.sessionType === 'none' || args.stdioForward !== null ? null : agentSocketFor(cfg, io.env);
+  if (agentSocket !== null) enableAgentForwarding(conn.client, agentSocket, log);
+  // ssh -f: go to the background now that authentication and the forwards are done.
+  if (isForkChild(io.env)) {
+    forkChildReady();
+    // fork_postauth(): stderr goes to /dev/null unless logging there with -v.
+    if (args.logFile === null && args.verbose === 0) setLevel(LOG_LEVELS.QUIET);
+  }
   const connErrors: string[] = [];
   conn.client.on('error', (err: Error & { level?: string }) => {
     if (err.level === 'client-timeout') connErrors.push(`Timeout, server ${host} not responding.`);
@@ -179,10 +201,14 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
       const offs: (() => void)[] = [];
       const stop = (code: number): void => {
         for (const off of offs) off();
+        forwarder.close();
         conn.close();
         resolve(code);
       };
-      for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) offs.push(io.onSignal(sig, () => stop(255)));
+      // In the background (-f) the terminal's signals are not ours (ssh is in its own session).
+      const sigs = isForkChild(io.env) ? (['SIGQUIT'] as const) : (['SIGINT', 'SIGHUP', 'SIGQUIT'] as const);
+      if (isForkChild(io.env)) for (const sig of ['SIGINT', 'SIGHUP'] as const) offs.push(io.onSignal(sig, () => undefined));
+      for (const sig of sigs) offs.push(io.onSignal(sig, () => stop(255)));
       offs.push(io.onSignal('SIGTERM', () => stop(0)));
       conn.client.on('close', () => stop(255));
     });
@@ -245,9 +271,13 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
           spawnSync(io.env.SHELL || '/bin/sh', ['-c', r.command], { stdio: 'inherit' });
           break;
         case 'forward':
-        case 'cancel':
-          info.info('Port forwarding is not available in this release of tsh.');
+          void commandLineForward(forwarder, r.kind, r.forward).then((ok) => getLog().info(ok ? COMMAND_LINE_MESSAGES.forwarding : COMMAND_LINE_MESSAGES.forwardingFailed));
           break;
+        case 'cancel': {
+          const ok = r.kind === 'remote' ? forwarder.cancelRemote(r.forward) : forwarder.cancelLocal(r.forward, r.kind === 'dynamic');
+          info.info(ok ? COMMAND_LINE_MESSAGES.canceled : COMMAND_LINE_MESSAGES.unknownForwarding);
+          break;
+        }
       }
     } finally {
       interactive.term?.enter();
@@ -289,9 +319,7 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
               break;
             case 'list-connections':
               // channel_open_message() of 9.2; "e[write]/4" counts the "~#\r\n" ssh has queued.
-              io.stderr.write(
-                'The following connections are open:\r\n  #0 client-session (t4 [session] r0 i0/0 o0/0 e[write]/4 fd 4/5/6 sock -1 cc -1 io 0x01/0x01)\r\n',
-              );
+              io.stderr.write(forwarder.channels.openMessage());
               break;
             case 'command-line':
               openCommandLine();
@@ -315,6 +343,7 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
       }
     : undefined;
 
+  const sessionId = forwarder.channels.alloc('session', 'session', 'client-session');
   try {
     running = await startSession(
       conn,
@@ -328,7 +357,8 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
     );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    log.fatal(`channel 0: open failed: ${reason}`);
+    log.fatal(`channel ${sessionId}: open failed: ${reason}`);
+    forwarder.close();
     conn.close();
     return 255;
   }
@@ -362,6 +392,12 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
     for (const off of offs) off();
     interactive.term?.restore();
   }
+  forwarder.channels.free(sessionId);
+  // client_loop() runs until the session and every forwarded connection are closed.
+  forwarder.stopListening();
+  // (`~.`, a signal and a lost connection end everything at once.)
+  if (!result.lost && !result.local && killedBy === null && !backgrounded) await forwarder.drained();
+  forwarder.close();
   conn.close();
   const final = getLog();
   if (backgrounded) return 0;
