@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { bridge } from './forwarding.js';
 import { constants as osConstants } from 'node:os';
@@ -54,6 +55,14 @@ export interface SessionContext {
 }
 
 const HAVE_BASH = existsSync('/bin/bash');
+
+/** tshd's SFTP server program, next to this module once built (dist/src/sftp/server/). */
+const SFTP_SERVER = fileURLToPath(new URL('../sftp/server/stdio-main.js', import.meta.url));
+
+/** "internal-sftp [args]" in a Subsystem line or a forced command. */
+function isInternalSftp(cmdline: string): boolean {
+  return cmdline.trim().split(/\s+/)[0] === 'internal-sftp';
+}
 
 /** sshd's default PATH (_PATH_STDPATH as Debian builds it). */
 export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
@@ -154,11 +163,14 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   });
 
   /** argv as the user: setpriv, or chroot (which sets the ids too) when ChrootDirectory applies. */
-  const asUser = (argv: readonly string[]): string[] => (ctx.chroot !== null ? inChroot(ctx.chroot, ctx.account, groupIdsOf(ctx.account), argv) : dropTo(ctx.account, argv));
-  const run = (channel: ServerChannel, argv: readonly string[], login: boolean): void => {
+  let noChroot = false;
+  const asUser = (argv: readonly string[]): string[] =>
+    ctx.chroot !== null && !noChroot ? inChroot(ctx.chroot, ctx.account, groupIdsOf(ctx.account), argv) : dropTo(ctx.account, argv);
+  const run = (channel: ServerChannel, argv: readonly string[], login: boolean, opts: { noChroot?: boolean } = {}): void => {
     started = true;
+    noChroot = opts.noChroot === true;
     const a = ctx.account;
-    if (ctx.chroot !== null) {
+    if (ctx.chroot !== null && !noChroot) {
       const problem = chrootProblem(ctx.chroot);
       if (problem !== null) {
         ctx.log(`fatal: ${problem}`);
@@ -190,8 +202,9 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       t.onExit(({ exitCode, signal }) => finish(channel, exitCode, signal ? signalName(signal) : null));
       return;
     }
-    const direct = ctx.chroot === null && dropTo(a, argv).length === argv.length;
-    const full = direct || !login || !HAVE_BASH || ctx.chroot !== null ? asUser(argv) : asUser(['/bin/bash', '-c', 'exec -a "$0" "$@"', argv0, ...argv]);
+    const chrooted = ctx.chroot !== null && !noChroot;
+    const direct = !chrooted && dropTo(a, argv).length === argv.length;
+    const full = direct || !login || !HAVE_BASH || chrooted ? asUser(argv) : asUser(['/bin/bash', '-c', 'exec -a "$0" "$@"', argv0, ...argv]);
     const c = spawn(full[0]!, full.slice(1), {
       cwd: ctx.chroot !== null ? '/' : a.home,
       env: sessionEnvironment(ctx, clientEnv, null, null),
@@ -291,8 +304,10 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   });
   const shell = (channel: ServerChannel): void => {
     const cmd = forced(null);
-    if (cmd !== null) run(channel, [ctx.account.shell, '-c', cmd], false);
-    else {
+    if (cmd !== null) {
+      if (isInternalSftp(cmd)) runInternalSftp(channel, cmd);
+      else run(channel, [ctx.account.shell, '-c', cmd], false);
+    } else {
       if (ptyReq && ctx.printMotd) {
         try {
           channel.write(readFileSync('/etc/motd', 'utf8').replace(/\r?\n/g, '\r\n'));
@@ -305,19 +320,36 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   };
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
-    void agentReady.then(() => run(channel, [ctx.account.shell, '-c', forced(info.command) ?? info.command], false));
+    const cmd = forced(info.command) ?? info.command;
+    void agentReady.then(() => (isInternalSftp(cmd) && cmd !== info.command ? runInternalSftp(channel, cmd) : run(channel, [ctx.account.shell, '-c', cmd], false)));
   });
+  /**
+   * internal-sftp: tshd's SFTP server, run as the user like any session program (a Node process
+   * through setpriv) on the channel. Inside a ChrootDirectory it confines itself to it (-C): the
+   * node binary is not inside the chroot, so it resolves every path within it instead.
+   */
+  const runInternalSftp = (channel: ServerChannel, cmdline: string): void => {
+    const args = cmdline.trim().split(/\s+/).slice(1);
+    if (ctx.chroot !== null) {
+      const problem = chrootProblem(ctx.chroot);
+      if (problem !== null) {
+        ctx.log(`fatal: ${problem}`);
+        finish(channel, 255, null);
+        return;
+      }
+      args.unshift('-C', ctx.chroot);
+    }
+    ctx.log(`session opened for local user ${ctx.account.name} from [${ctx.remote.address}]: internal-sftp`);
+    run(channel, [process.execPath, SFTP_SERVER, ...args], false, { noChroot: true });
+  };
   session.on('subsystem', (accept, reject, info) => {
     const command = ctx.subsystems.get(info.name);
     if (command === undefined) {
       ctx.log(`subsystem request for ${info.name} by user ${ctx.account.name} failed, subsystem not found`);
       return reject?.();
     }
-    if (command.split(/\s+/)[0] === 'internal-sftp') {
-      ctx.log(`subsystem request for ${info.name} by user ${ctx.account.name} failed: internal-sftp is not available in this release of tshd (use /usr/lib/openssh/sftp-server)`);
-      return reject?.();
-    }
     const channel = accept();
-    void agentReady.then(() => run(channel, [ctx.account.shell, '-c', forced(info.name) ?? command], false));
+    const cmd = forced(info.name) ?? command;
+    void agentReady.then(() => (isInternalSftp(cmd) ? runInternalSftp(channel, cmd) : run(channel, [ctx.account.shell, '-c', cmd], false)));
   });
 }

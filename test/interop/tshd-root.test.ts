@@ -221,6 +221,58 @@ describe('tshd sessions', () => {
   });
 });
 
+describe('internal-sftp', () => {
+  const sftpArgs = (t: Tshd, user: string): string[] => ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${user}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${user}@127.0.0.1`];
+
+  it('serves OpenSSH sftp and scp as the user: files round-trip, a root-only file stays unreadable', async () => {
+    const t = await startTshd(['PerSourcePenalties no', 'Subsystem sftp internal-sftp']);
+    const local = tempDir('tshd-sftp-');
+    try {
+      const { randomBytes, createHash } = await import('node:crypto');
+      const data = randomBytes(5 * 1024 * 1024);
+      writeFileSync(join(local.path, 'up.bin'), data);
+      const secret = join(secretDir.path, 'secret');
+      const r = await run('/usr/bin/sftp', sftpArgs(t, USER_A), {
+        home: client.path,
+        input: `put ${join(local.path, 'up.bin')} up.bin\nget up.bin ${join(local.path, 'down.bin')}\n-get ${secret} ${join(local.path, 'secret')}\npwd\n`,
+      });
+      expect(r.stdout).toContain(`Remote working directory: /home/${USER_A}`);
+      expect(r.stderr).toContain('Permission denied');
+      const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+      expect(sha(readFileSync(join(local.path, 'down.bin')))).toBe(sha(data));
+      const uid = Number(execFileSync('id', ['-u', USER_A], { encoding: 'utf8' }));
+      expect(execFileSync('stat', ['-c', '%u', `/home/${USER_A}/up.bin`], { encoding: 'utf8' }).trim()).toBe(String(uid));
+      const scp = await run('/usr/bin/scp', ['-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1:up.bin`, join(local.path, 'scp.bin')], { home: client.path });
+      expect(scp.code, scp.stderr).toBe(0);
+      expect(sha(readFileSync(join(local.path, 'scp.bin')))).toBe(sha(data));
+    } finally {
+      local.cleanup();
+      await t.stop();
+    }
+  });
+
+  it('ForceCommand internal-sftp with a ChrootDirectory: the user sees only the chroot', async () => {
+    const root = `/run/tshd-sftp-chroot-${suffix}`;
+    try {
+      mkdirSync(join(root, 'pub'), { recursive: true, mode: 0o755 });
+      writeFileSync(join(root, 'pub', 'hello.txt'), 'hello\n');
+      const t = await startTshd(['PerSourcePenalties no', 'Subsystem sftp internal-sftp', `Match User ${USER_A}`, `  ChrootDirectory ${root}`, '  ForceCommand internal-sftp']);
+      try {
+        const r = await run('/usr/bin/sftp', sftpArgs(t, USER_A), { home: client.path, input: 'cd /\nls\ncd ../../..\npwd\n-get /etc/passwd /dev/null\n' });
+        expect(r.stdout).toContain('Remote working directory: /\n');
+        expect(r.stdout).toMatch(/sftp> ls\npub\s*\n/);
+        expect(r.stderr).toMatch(/not found|No such file/);
+        const shell = await ssh(t, USER_A, 'echo shell');
+        expect(shell.stdout).not.toContain('shell');
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      execFileSync('rm', ['-rf', root]);
+    }
+  });
+});
+
 describe('ChrootDirectory', () => {
   it('confines the session: "/" is the chroot, the home inside it is the start, ".." leads nowhere; a bad chroot is refused', async () => {
     const root = `/run/tshd-chroot-${suffix}`;
