@@ -48,8 +48,10 @@ function ssh(t: Tshd, user: string, command: string, extra: string[] = [], key =
       '-i', join(client.path, `id_${key}`),
       '-o', 'IdentitiesOnly=yes',
       '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=accept-new',
-      '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`,
+      // Every tshd of these tests has a new host key, and a later one may get an earlier one's
+      // port: no known_hosts, so no "host key has changed".
+      '-o', 'StrictHostKeyChecking=no',
+      '-o', 'UserKnownHostsFile=/dev/null',
       ...extra,
       `${user}@127.0.0.1`,
       command,
@@ -176,7 +178,7 @@ describe('tshd sessions', () => {
   });
 
   it('a pty login shell: argv[0] "-bash", the window size follows a resize', async () => {
-    const s = runPty('/usr/bin/ssh', ['-tt', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`], { home: client.path, cols: 80, rows: 24 });
+    const s = runPty('/usr/bin/ssh', ['-tt', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`], { home: client.path, cols: 80, rows: 24 });
     s.write('echo "argv0=$0"; stty size\r');
     await s.expect(/argv0=-bash\n24 80/);
     s.resize(132, 41);
@@ -196,7 +198,7 @@ describe('tshd sessions', () => {
   it('runs an external Subsystem program: OpenSSH sftp through /usr/lib/openssh/sftp-server', async () => {
     const r = await run(
       '/usr/bin/sftp',
-      ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`],
+      ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`],
       { home: client.path, input: 'pwd\n' },
     );
     expect(r.stdout).toContain(`Remote working directory: /home/${USER_A}`);
@@ -222,7 +224,7 @@ describe('tshd sessions', () => {
 });
 
 describe('internal-sftp', () => {
-  const sftpArgs = (t: Tshd, user: string): string[] => ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${user}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${user}@127.0.0.1`];
+  const sftpArgs = (t: Tshd, user: string): string[] => ['-b', '-', '-P', String(t.port), '-i', join(client.path, `id_${user}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${user}@127.0.0.1`];
 
   it('serves OpenSSH sftp and scp as the user: files round-trip, a root-only file stays unreadable', async () => {
     const t = await startTshd(['PerSourcePenalties no', 'Subsystem sftp internal-sftp']);
@@ -242,7 +244,7 @@ describe('internal-sftp', () => {
       expect(sha(readFileSync(join(local.path, 'down.bin')))).toBe(sha(data));
       const uid = Number(execFileSync('id', ['-u', USER_A], { encoding: 'utf8' }));
       expect(execFileSync('stat', ['-c', '%u', `/home/${USER_A}/up.bin`], { encoding: 'utf8' }).trim()).toBe(String(uid));
-      const scp = await run('/usr/bin/scp', ['-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1:up.bin`, join(local.path, 'scp.bin')], { home: client.path });
+      const scp = await run('/usr/bin/scp', ['-P', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1:up.bin`, join(local.path, 'scp.bin')], { home: client.path });
       expect(scp.code, scp.stderr).toBe(0);
       expect(sha(readFileSync(join(local.path, 'scp.bin')))).toBe(sha(data));
     } finally {
@@ -343,7 +345,7 @@ describe('tshd configuration at work', () => {
     ensurePamService();
     execFileSync('chpasswd', { input: `${USER_A}:right-pw-1\n` });
     const t = await startTshd(['UsePAM yes', 'PasswordAuthentication yes', 'KbdInteractiveAuthentication yes']);
-    const pwArgs = (method: string) => ['-p', String(t.port), '-o', `PreferredAuthentications=${method}`, '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`, 'id -un'];
+    const pwArgs = (method: string) => ['-p', String(t.port), '-o', `PreferredAuthentications=${method}`, '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`, 'id -un'];
     try {
       expect(t.log()).toContain('Password checks: PAM service "tshd"');
       for (const method of ['password', 'keyboard-interactive']) {
@@ -369,7 +371,7 @@ describe('tshd configuration at work', () => {
       expect(keyOnly.code).toBe(255);
       const both = await run(
         '/usr/bin/sshpass',
-        ['-p', 'right-pw-2', '/usr/bin/ssh', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`, 'id -un'],
+        ['-p', 'right-pw-2', '/usr/bin/ssh', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`, 'id -un'],
         { home: client.path },
       );
       expect(both.stdout, both.stderr).toBe(`${USER_A}\n`);
@@ -433,7 +435,7 @@ describe('tshd configuration at work', () => {
       const keys = ['x1', 'x2', 'x3'].flatMap((n) => ['-i', join(client.path, `id_${n}${suffix}`)]);
       const r = await run(
         '/usr/bin/ssh',
-        ['-p', String(t.port), ...keys, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_B}@127.0.0.1`, 'true'],
+        ['-p', String(t.port), ...keys, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_B}@127.0.0.1`, 'true'],
         { home: client.path },
       );
       expect(r.code).toBe(255);
@@ -483,7 +485,7 @@ describe('tshd configuration at work', () => {
   it('ClientAliveInterval drops a client that stops answering', async () => {
     const t = await startTshd(['ClientAliveInterval 1', 'ClientAliveCountMax 2']);
     const { spawn } = await import('node:child_process');
-    const c = spawn('/usr/bin/ssh', ['-N', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${join(client.path, 'known_hosts')}`, `${USER_A}@127.0.0.1`], { stdio: 'ignore' });
+    const c = spawn('/usr/bin/ssh', ['-N', '-p', String(t.port), '-i', join(client.path, `id_${USER_A}`), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${USER_A}@127.0.0.1`], { stdio: 'ignore' });
     try {
       await t.waitLog(`Accepted publickey for ${USER_A}`);
       c.kill('SIGSTOP');
