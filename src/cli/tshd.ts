@@ -26,31 +26,17 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
   const detached = Boolean(io.env.TSHD_DETACHED);
   if (!args.foreground && args.debug === 0 && !detached) return detach(io);
   let daemonLog = log;
+  let parentGone = false;
+  // The parent reads stderr until READY, then goes away: later writes to it must not fail tshd.
+  if (detached) io.stderr.on('error', () => undefined);
   if (detached && !logToFile && !args.logToStderr) {
-    // The parent reads stderr until the first "Server listening" line, then goes away.
     const syslog = spawn('logger', ['-t', `tshd[${process.pid}]`, '-p', 'auth.info'], { stdio: ['pipe', 'ignore', 'ignore'] });
     syslog.on('error', () => undefined);
     syslog.stdin!.on('error', () => undefined);
-    io.stderr.on('error', () => undefined);
-    let parentGone = false;
     daemonLog = (line) => {
       syslog.stdin!.write(`${line}\n`);
       if (!parentGone) io.stderr.write(`${line}\r\n`);
     };
-    return serve(
-      {
-        configFile: args.configFile,
-        commandLine: args.commandLine,
-        acceptOwnPubKeys: false,
-        printConnect: false,
-        log: daemonLog,
-        onListening: () => {
-          io.stderr.write(`${READY}\n`);
-          parentGone = true;
-        },
-      },
-      io,
-    );
   }
   return serve(
     {
@@ -59,8 +45,14 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
       acceptOwnPubKeys: false,
       printConnect: false,
       log: daemonLog,
-      // A detached tshd logging to -E or stderr still tells its parent it is up.
-      onListening: detached ? () => io.stderr.write(`${READY}\n`) : undefined,
+      // A detached tshd tells its parent it is up (whatever its log settings), then stops
+      // writing to the parent's pipe.
+      onListening: detached
+        ? () => {
+            io.stderr.write(`${READY}\n`);
+            parentGone = true;
+          }
+        : undefined,
     },
     io,
   );

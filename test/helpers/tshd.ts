@@ -11,7 +11,7 @@ import { binPath, ROOT, tempDir } from './run.js';
 import { freePort } from './sshd.js';
 
 /** Waits (bounded) until 127.0.0.1:port accepts connections. */
-async function waitPort(port: number): Promise<void> {
+export async function waitPort(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {

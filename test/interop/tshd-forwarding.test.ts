@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, tempDir } from '../helpers/run.js';
 import { freePort } from '../helpers/sshd.js';
-import { startTshd, type Tshd } from '../helpers/tshd.js';
+import { startTshd, waitPort, type Tshd } from '../helpers/tshd.js';
 
 const USER = `tshdf${process.pid % 10000}`;
 let client: { path: string; cleanup: () => void };
@@ -63,22 +63,6 @@ async function forwarding(t: Tshd, extra: string[]): Promise<{ ssh: ChildProcess
   ssh.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await t.waitLog(`Accepted publickey for ${USER}`);
   return { ssh, stderr: () => err };
-}
-
-async function waitPort(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never answered`);
 }
 
 beforeAll(async () => {
