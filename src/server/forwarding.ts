@@ -38,7 +38,9 @@ export function bridge(channel: Duplex, sock: Socket): void {
   sock.setNoDelay(true);
   channel.pipe(sock);
   sock.pipe(channel, { end: false });
-  sock.on('end', () => ch.eof());
+  // EOF goes straight out, ahead of data the channel still holds back for the peer's window: it
+  // is sent only once every earlier write has gone (an empty write completes after them).
+  sock.on('end', () => channel.write(Buffer.alloc(0), () => ch.eof()));
   const close = (): void => {
     sock.destroy();
     ch.close();

@@ -145,7 +145,7 @@ function describeError(err: Error & { level?: string; code?: unknown }, peer: st
     return [`Unable to negotiate with ${peer}: no matching ${what[nomatch[1]!] ?? nomatch[1]!} found.`];
   }
   if (/ECONNRESET/.test(msg)) return [`Connection reset by ${peer}`];
-  if (msg === 'Connection lost before handshake') {
+  if (msg === 'Connection lost before handshake' || /\bEPIPE\b/.test(msg)) {
     return ['kex_exchange_identification: Connection closed by remote host', `Connection closed by ${peer}`];
   }
   return [`ssh_dispatch_run_fatal: Connection to ${peer}: ${msg}`];
