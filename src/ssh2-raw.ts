@@ -29,42 +29,35 @@ function protocolOf(connection: unknown): { proto: unknown; writer: PacketWriter
   return proto && writer ? { proto, writer } : null;
 }
 
-/** Sends DISCONNECT(reason, description) on an ssh2 connection (client or server side). */
-export function disconnectWith(connection: unknown, reason: number, description: string): void {
+const u8 = (v: number): Buffer => Buffer.from([v]);
+const u32 = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v);
+  return b;
+};
+const str = (v: string): Buffer => Buffer.concat([u32(Buffer.byteLength(v)), Buffer.from(v, 'utf8')]);
+
+/**
+ * Sends one message (its fields, already encoded) through ssh2's writer. `anyTime`: also valid
+ * during a key exchange, as ssh2's own disconnect() sends DISCONNECT.
+ */
+function send(connection: unknown, fields: readonly Buffer[], anyTime = false): void {
   const p0 = protocolOf(connection);
   if (!p0) return;
   const { proto, writer } = p0;
-  const desc = Buffer.from(description, 'utf8');
-  let p = writer.allocStartKEX;
-  const packet = writer.alloc(1 + 4 + 4 + desc.length + 4, true);
-  packet[p++] = MSG_DISCONNECT;
-  packet.writeUInt32BE(reason, p);
-  p += 4;
-  packet.writeUInt32BE(desc.length, p);
-  p += 4;
-  desc.copy(packet, p);
-  p += desc.length;
-  packet.writeUInt32BE(0, p); // language tag
-  // Valid at any time, even during a key exchange, as ssh2's own disconnect().
-  sendPacket(proto, writer.finalize(packet, true), true);
+  const payload = Buffer.concat(fields);
+  const start = anyTime ? writer.allocStartKEX : writer.allocStart;
+  const packet = writer.alloc(payload.length, anyTime);
+  payload.copy(packet, start);
+  sendPacket(proto, writer.finalize(packet, anyTime), anyTime);
+}
+
+/** Sends DISCONNECT(reason, description) on an ssh2 connection (client or server side). */
+export function disconnectWith(connection: unknown, reason: number, description: string): void {
+  send(connection, [u8(MSG_DISCONNECT), u32(reason), str(description), str('')], true);
 }
 
 /** Sends a "break" request of `lengthMs` on channel `remoteId` (the peer's channel number), no reply wanted. */
 export function sendBreak(connection: unknown, remoteId: number, lengthMs: number): void {
-  const p0 = protocolOf(connection);
-  if (!p0) return;
-  const { proto, writer } = p0;
-  const name = Buffer.from('break');
-  let p = writer.allocStart;
-  const packet = writer.alloc(1 + 4 + 4 + name.length + 1 + 4);
-  packet[p++] = MSG_CHANNEL_REQUEST;
-  packet.writeUInt32BE(remoteId, p);
-  p += 4;
-  packet.writeUInt32BE(name.length, p);
-  p += 4;
-  name.copy(packet, p);
-  p += name.length;
-  packet[p++] = 0; // want reply: false
-  packet.writeUInt32BE(lengthMs, p);
-  sendPacket(proto, writer.finalize(packet));
+  send(connection, [u8(MSG_CHANNEL_REQUEST), u32(remoteId), str('break'), u8(0), u32(lengthMs)]);
 }
