@@ -340,7 +340,7 @@ export async function upload(ctx: XferContext, localPath: string, remotePath: st
                 inFlight--;
                 hw.add(off, bytesRead);
                 counter += bytesRead;
-                limiter.account(bytesRead).then(pump);
+                pump();
               },
               (err: unknown) => {
                 inFlight--;
@@ -348,7 +348,9 @@ export async function upload(ctx: XferContext, localPath: string, remotePath: st
                 pump();
               },
             );
-            pump();
+            // -l: the next request goes out only when the bytes sent so far allow it (as
+            // bandwidth_limit() does before each send), not after a burst of -R requests.
+            void limiter.account(bytesRead).then(pump);
           },
           (err: unknown) => {
             reading = false;
