@@ -1,19 +1,26 @@
 /*
  * tsh-pam: a minimal N-API binding to PAM for tshd.
  *
- * Each transaction (pam_start, pam_set_item PAM_RHOST/PAM_TTY, pam_authenticate, pam_acct_mgmt,
- * pam_end) runs on its own detached thread, never on the event loop and never on libuv's thread
- * pool: a PAM conversation can wait for a remote user for minutes, and pam_unix sleeps ~2 s after
- * a failure, which would starve fs, dns and crypto.scrypt if it held a pool thread.
+ * Each transaction runs on its own detached thread, never on the event loop and never on libuv's
+ * thread pool: a PAM conversation can wait for a remote user for minutes, and pam_unix sleeps
+ * ~2 s after a failure, which would starve fs, dns and crypto.scrypt if it held a pool thread.
+ * The thread does pam_start, pam_set_item PAM_RHOST/PAM_TTY, pam_authenticate (unless
+ * accountOnly) and pam_acct_mgmt, reports that, then keeps the PAM handle and waits for commands
+ * (as sshd keeps its handle for the whole connection): "chauthtok" (PAM_CHANGE_EXPIRED_AUTHTOK),
+ * "setcred" (PAM_ESTABLISH_CRED), "open_session", "close_session" (PAM_SILENT), "delete_cred"
+ * (PAM_DELETE_CRED), and "end" (pam_end; the thread exits). A handle that is garbage collected
+ * ends its transaction too.
  *
  * The conversation is surfaced to JavaScript: every call of the PAM conversation function becomes
  * one event { type: 'conv', messages: [{ style, text }] } on the event loop; the PAM thread waits
  * until JavaScript calls respond(handle, answers) (answers[i] for messages[i], null for none) or
- * respond(handle, null) to cancel (the conversation then fails with PAM_CONV_ERR). The end is one
- * event { type: 'done', stage, code, message }.
+ * respond(handle, null) to cancel (the conversation then fails with PAM_CONV_ERR). The end of each
+ * step is one event { type: 'done', stage, code, message, env } (env: pam_getenvlist()).
  *
  * JavaScript API:
  *   start(service, user, rhost, tty|null, flags, accountOnly, onEvent) -> handle
+ *   command(handle, op) -> void   (op: "chauthtok", "setcred", "open_session", "close_session",
+ *                                  "delete_cred", "end"; one at a time, after the previous done)
  *   respond(handle, answers: (string|null)[] | null) -> void
  *   codes: { SUCCESS, AUTH_ERR, ... }  (numeric values differ between Linux-PAM and OpenPAM)
  *   styles: { PROMPT_ECHO_OFF, PROMPT_ECHO_ON, ERROR_MSG, TEXT_INFO }
@@ -34,6 +41,10 @@
 
 typedef enum { T_RUNNING, T_WAITING, T_ANSWERED, T_CANCELLED } txn_state;
 
+/* The commands after the first step; OP_NONE while the thread waits for one. */
+typedef enum { OP_NONE, OP_CHAUTHTOK, OP_SETCRED, OP_OPEN_SESSION, OP_CLOSE_SESSION, OP_DELETE_CRED, OP_END } txn_op;
+static const char *const op_names[] = { "", "chauthtok", "setcred", "open_session", "close_session", "delete_cred", "end" };
+
 typedef struct txn {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -48,6 +59,8 @@ typedef struct txn {
   int flags;
   int account_only;
   int orphaned; /* the JavaScript handle is gone: nobody can answer */
+  txn_op op;    /* the command waiting for the thread */
+  int ended;    /* the thread has ended the transaction */
   napi_threadsafe_function tsfn;
 } txn;
 
@@ -60,6 +73,8 @@ typedef struct event {
   int code;
   const char *stage;
   char *message;
+  int nenv;
+  char **env; /* pam_getenvlist() after the step */
 } event;
 
 static void scrub(char *s) {
@@ -99,7 +114,7 @@ static void txn_cancel(txn *t) {
   pthread_mutex_lock(&t->mu);
   if (t->state == T_WAITING) {
     t->state = T_CANCELLED;
-    pthread_cond_signal(&t->cv);
+    pthread_cond_broadcast(&t->cv);
   }
   pthread_mutex_unlock(&t->mu);
 }
@@ -109,6 +124,7 @@ static void event_free(event *ev) {
   free(ev->styles);
   free_strings(ev->texts, ev->nmsg, 0);
   free(ev->message);
+  free_strings(ev->env, ev->nenv, 1);
   free(ev);
 }
 
@@ -178,6 +194,26 @@ static int conversation(int n, const struct pam_message **msg, struct pam_respon
   return PAM_SUCCESS;
 }
 
+/* Sends the end of a step to JavaScript (with the PAM environment when there is a handle). */
+static void emit_done(txn *t, pam_handle_t *h, const char *stage, int rc) {
+  event *ev = calloc(1, sizeof *ev);
+  if (ev == NULL) return;
+  ev->done = 1;
+  ev->code = rc;
+  ev->stage = stage;
+  ev->message = dup_or_empty(pam_strerror(h, rc));
+  if (h != NULL && strcmp(stage, "end") != 0) {
+    char **list = pam_getenvlist(h);
+    if (list != NULL) {
+      int n = 0;
+      while (list[n] != NULL) n++;
+      ev->env = list; /* malloc'ed strings in a malloc'ed array: ours to free */
+      ev->nenv = n;
+    }
+  }
+  if (napi_call_threadsafe_function(t->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) event_free(ev);
+}
+
 static void *pam_thread(void *arg) {
   txn *t = arg;
   pam_handle_t *h = NULL;
@@ -200,15 +236,34 @@ static void *pam_thread(void *arg) {
     stage = "account";
     rc = pam_acct_mgmt(h, t->flags);
   }
-  event *ev = calloc(1, sizeof *ev);
-  if (ev != NULL) {
-    ev->done = 1;
-    ev->code = rc;
-    ev->stage = stage;
-    ev->message = dup_or_empty(pam_strerror(h, rc));
+  int last = rc;
+  if (h != NULL) {
+    emit_done(t, h, stage, rc);
+    /* Keep the handle: wait for commands until "end" (or the JavaScript handle is gone). */
+    for (;;) {
+      pthread_mutex_lock(&t->mu);
+      while (t->op == OP_NONE && !t->orphaned) pthread_cond_wait(&t->cv, &t->mu);
+      txn_op op = t->op == OP_NONE ? OP_END : t->op;
+      t->op = OP_NONE;
+      pthread_mutex_unlock(&t->mu);
+      if (op == OP_END) break;
+      switch (op) {
+        case OP_CHAUTHTOK: rc = pam_chauthtok(h, PAM_CHANGE_EXPIRED_AUTHTOK); break;
+        case OP_SETCRED: rc = pam_setcred(h, PAM_ESTABLISH_CRED); break;
+        case OP_OPEN_SESSION: rc = pam_open_session(h, 0); break;
+        case OP_CLOSE_SESSION: rc = pam_close_session(h, PAM_SILENT); break;
+        case OP_DELETE_CRED: rc = pam_setcred(h, PAM_DELETE_CRED); break;
+        default: rc = PAM_SYSTEM_ERR; break;
+      }
+      last = rc;
+      emit_done(t, h, op_names[op], rc);
+    }
+    pam_end(h, last);
   }
-  if (h != NULL) pam_end(h, rc);
-  if (ev != NULL && napi_call_threadsafe_function(t->tsfn, ev, napi_tsfn_nonblocking) != napi_ok) event_free(ev);
+  pthread_mutex_lock(&t->mu);
+  t->ended = 1;
+  pthread_mutex_unlock(&t->mu);
+  emit_done(t, NULL, h != NULL ? "end" : stage, h != NULL ? PAM_SUCCESS : rc);
   napi_release_threadsafe_function(t->tsfn, napi_tsfn_release);
   txn_unref(t);
   return NULL;
@@ -241,8 +296,15 @@ static napi_value build_event(napi_env env, event *ev) {
   if (napi_create_object(env, &obj) != napi_ok) return NULL;
   if (ev->done) {
     if (set_str(env, obj, "type", "done") != napi_ok || set_str(env, obj, "stage", ev->stage) != napi_ok ||
-        set_int(env, obj, "code", ev->code) != napi_ok || set_str(env, obj, "message", ev->message) != napi_ok)
+        set_int(env, obj, "code", ev->code) != napi_ok || set_str(env, obj, "message", ev->message) != napi_ok ||
+        napi_create_array_with_length(env, (size_t)ev->nenv, &arr) != napi_ok)
       return NULL;
+    for (int i = 0; i < ev->nenv; i++) {
+      napi_value v;
+      if (napi_create_string_utf8(env, ev->env[i], NAPI_AUTO_LENGTH, &v) != napi_ok || napi_set_element(env, arr, (uint32_t)i, v) != napi_ok)
+        return NULL;
+    }
+    if (napi_set_named_property(env, obj, "env", arr) != napi_ok) return NULL;
     return obj;
   }
   if (set_str(env, obj, "type", "conv") != napi_ok || napi_create_array_with_length(env, (size_t)ev->nmsg, &arr) != napi_ok)
@@ -285,7 +347,8 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   txn *t = data;
   pthread_mutex_lock(&t->mu);
-  t->orphaned = 1; /* nobody can answer any more */
+  t->orphaned = 1; /* nobody can answer any more, nor send commands: the thread ends */
+  pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
   txn_cancel(t);
   txn_unref(t);
@@ -366,6 +429,38 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+static napi_value js_command(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  txn *t = NULL;
+  char name[32];
+  size_t len = 0;
+  if (argc != 2 || napi_get_value_external(env, argv[0], (void **)&t) != napi_ok || t == NULL ||
+      napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tsh-pam: command(handle, op)");
+    return NULL;
+  }
+  txn_op op = OP_NONE;
+  for (int i = OP_CHAUTHTOK; i <= OP_END; i++)
+    if (strcmp(name, op_names[i]) == 0) op = (txn_op)i;
+  if (op == OP_NONE) {
+    napi_throw_type_error(env, NULL, "tsh-pam: command: unknown op");
+    return NULL;
+  }
+  pthread_mutex_lock(&t->mu);
+  if (t->ended || t->op != OP_NONE) {
+    int ended = t->ended;
+    pthread_mutex_unlock(&t->mu);
+    napi_throw_error(env, NULL, ended ? "tsh-pam: command: the transaction has ended" : "tsh-pam: command: another command is waiting");
+    return NULL;
+  }
+  t->op = op;
+  pthread_cond_broadcast(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
 static napi_value js_respond(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -416,7 +511,7 @@ static napi_value js_respond(napi_env env, napi_callback_info info) {
   t->answers = answers;
   t->nanswers = (int)n;
   t->state = cancel ? T_CANCELLED : T_ANSWERED;
-  pthread_cond_signal(&t->cv);
+  pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
   return NULL;
 }
@@ -434,11 +529,15 @@ static const char *const code_names[] = {
   ENTRY(SUCCESS), ENTRY(OPEN_ERR), ENTRY(SYMBOL_ERR), ENTRY(SERVICE_ERR), ENTRY(SYSTEM_ERR), ENTRY(BUF_ERR),
   ENTRY(PERM_DENIED), ENTRY(AUTH_ERR), ENTRY(CRED_INSUFFICIENT), ENTRY(AUTHINFO_UNAVAIL), ENTRY(USER_UNKNOWN),
   ENTRY(MAXTRIES), ENTRY(NEW_AUTHTOK_REQD), ENTRY(ACCT_EXPIRED), ENTRY(CONV_ERR), ENTRY(ABORT),
+  ENTRY(SESSION_ERR), ENTRY(CRED_UNAVAIL), ENTRY(CRED_EXPIRED), ENTRY(CRED_ERR), ENTRY(AUTHTOK_ERR),
+  ENTRY(AUTHTOK_RECOVERY_ERR), ENTRY(AUTHTOK_LOCK_BUSY), ENTRY(AUTHTOK_DISABLE_AGING), ENTRY(TRY_AGAIN), ENTRY(IGNORE),
 };
 static const int code_values[] = {
   PAM_SUCCESS, PAM_OPEN_ERR, PAM_SYMBOL_ERR, PAM_SERVICE_ERR, PAM_SYSTEM_ERR, PAM_BUF_ERR,
   PAM_PERM_DENIED, PAM_AUTH_ERR, PAM_CRED_INSUFFICIENT, PAM_AUTHINFO_UNAVAIL, PAM_USER_UNKNOWN,
   PAM_MAXTRIES, PAM_NEW_AUTHTOK_REQD, PAM_ACCT_EXPIRED, PAM_CONV_ERR, PAM_ABORT,
+  PAM_SESSION_ERR, PAM_CRED_UNAVAIL, PAM_CRED_EXPIRED, PAM_CRED_ERR, PAM_AUTHTOK_ERR,
+  PAM_AUTHTOK_RECOVERY_ERR, PAM_AUTHTOK_LOCK_BUSY, PAM_AUTHTOK_DISABLE_AGING, PAM_TRY_AGAIN, PAM_IGNORE,
 };
 static const char *const style_names[] = { ENTRY(PROMPT_ECHO_OFF), ENTRY(PROMPT_ECHO_ON), ENTRY(ERROR_MSG), ENTRY(TEXT_INFO) };
 static const int style_values[] = { PAM_PROMPT_ECHO_OFF, PAM_PROMPT_ECHO_ON, PAM_ERROR_MSG, PAM_TEXT_INFO };
@@ -450,7 +549,9 @@ NAPI_MODULE_INIT() {
   if (napi_create_function(env, "start", NAPI_AUTO_LENGTH, js_start, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "start", fn) != napi_ok ||
       napi_create_function(env, "respond", NAPI_AUTO_LENGTH, js_respond, NULL, &fn) != napi_ok ||
-      napi_set_named_property(env, exports, "respond", fn) != napi_ok)
+      napi_set_named_property(env, exports, "respond", fn) != napi_ok ||
+      napi_create_function(env, "command", NAPI_AUTO_LENGTH, js_command, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "command", fn) != napi_ok)
     return NULL;
   napi_value codes = make_table(env, code_names, code_values, sizeof code_values / sizeof code_values[0]);
   napi_value styles = make_table(env, style_names, style_values, sizeof style_values / sizeof style_values[0]);

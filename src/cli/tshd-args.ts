@@ -10,12 +10,11 @@ import type { CommandLineSetting } from '../server/config/resolve.js';
 import { LOG_LEVEL_ORDER, type LogLevel } from '../server/config/values.js';
 import { versionLine } from '../version.js';
 import { GetoptError, getopt } from './getopt.js';
+import { TSHD_USAGE } from './help/tshd.js';
 
 export const TSHD_OPTSTRING = 'C:E:f:g:h:o:p:46DdeiqTtV';
 
-export const TSHD_USAGE = `usage: tshd [-46DdeiqTtV] [-C connection_spec] [-E log_file]
-            [-f config_file] [-g login_grace_time] [-h host_key_file]
-            [-o option] [-p port]`;
+export { TSHD_USAGE } from './help/tshd.js';
 
 const MAX_PORTS = 256;
 

@@ -12,13 +12,16 @@ import { strerror } from '../errors.js';
 import type { Io } from '../io.js';
 import { dumpServerConfig, loadServerConfig, ServerConfigError } from '../server/config/index.js';
 import { versionLine } from '../version.js';
-import { parseTshdArgs, TSHD_USAGE, TshdUsageError, type TshdArgs } from './tshd-args.js';
+import { parseTshdArgs, TshdUsageError, type TshdArgs } from './tshd-args.js';
 import { spawn } from 'node:child_process';
 import { serve } from '../commands/serve.js';
 import { runPasswd } from '../server/password/index.js';
+import { inSea, selfEntry } from '../self.js';
+import { basename } from 'node:path';
 
 /**
- * The daemon: in the foreground with -D or -d; otherwise tshd starts itself again detached (with
+ * The daemon: in the foreground with -D or -d (-d also serves one connection only, as sshd's
+ * debug mode, and logs at DEBUG1, or DEBUG2/DEBUG3 with -dd/-ddd); otherwise tshd starts itself again detached (with
  * -D, in a new session, stdin/stdout on /dev/null) and exits 0 once the child is listening, as
  * sshd's daemon() does. Without -e, -d or -E, a detached tshd logs through logger(1) (syslog).
  */
@@ -45,6 +48,9 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
       acceptOwnPubKeys: false,
       printConnect: false,
       log: daemonLog,
+      // sshd -d: debug mode serves one connection in the foreground, then exits.
+      single: args.debug > 0,
+      pamService: programName(),
       // A detached tshd tells its parent it is up (whatever its log settings), then stops
       // writing to the parent's pipe.
       onListening: detached
@@ -58,11 +64,22 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
   );
 }
 
+/**
+ * The program's name, which is also its PAM service (as sshd's is __progname): "tshd", or the
+ * name of a link it was started through that begins with "tshd" (a link "tshd-test" uses
+ * /etc/pam.d/tshd-test).
+ */
+function programName(): string {
+  // Inside the single executable a copy may run under another tool's name (a role flag).
+  const name = inSea() ? basename(process.argv0) : basename(process.argv[1] ?? '').replace(/\.[cm]?js$/, '');
+  return /^tshd[A-Za-z0-9._-]*$/.test(name) ? name : 'tshd';
+}
+
 /** What a detached tshd writes to its parent once it is listening (the parent then exits 0). */
 const READY = 'tshd: listening';
 
 function detach(io: Io): Promise<number> {
-  const argv = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
+  const argv = [...process.execArgv, selfEntry('tshd', process.argv[1]!), ...process.argv.slice(2)];
   const child = spawn(process.execPath, argv, {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -107,7 +124,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return err.exitCode;
   }
   if (inv.kind === 'help') {
-    io.stdout.write(`${TSHD_USAGE}\n`);
+    const [{ renderHelp }, { TSHD_HELP }] = await Promise.all([import('./help/text.js'), import('./help/tshd.js')]);
+    io.stdout.write(renderHelp(TSHD_HELP));
     return 0;
   }
   if (inv.kind === 'version') {

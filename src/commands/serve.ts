@@ -19,6 +19,8 @@ import { LOG_LEVEL_ORDER, type LogLevel } from '../server/config/values.js';
 import { startDaemon, type DaemonSettings, type RunningDaemon } from '../server/daemon.js';
 import { createMissingHostKeys, defaultHostKeyPaths, loadHostKeys, stateDir } from '../server/host-keys.js';
 import type { Account } from '../server/session.js';
+import { fingerprint } from '../keys/public-key.js';
+import { VERSION } from '../version.js';
 
 export interface ServeOptions {
   /** -f (undefined: the default file if it exists; "none": built-in defaults only). */
@@ -33,6 +35,13 @@ export interface ServeOptions {
   readonly log: (line: string) => void;
   /** Called once every address is bound (a detaching tshd tells its parent). */
   readonly onListening?: () => void;
+  /**
+   * sshd -d: serve one connection, then exit (0 once an authenticated connection ends, 255 when
+   * it ends before authentication). No PidFile, no LoginGraceTime, as sshd's debug mode.
+   */
+  readonly single?: boolean;
+  /** UsePAM: the PAM service, tshd's program name as sshd's is (default "tshd"). */
+  readonly pamService?: string;
 }
 
 /**
@@ -69,19 +78,26 @@ function settingsFor(loaded: LoadedServerConfig, opts: ServeOptions, self: Accou
         }
       : undefined,
     log: opts.log,
+    single: opts.single === true,
+    pamService: opts.pamService,
   };
 }
 
 /**
- * LogLevel for the daemon's lines: "fatal: ..." lines are FATAL, "error: ..." lines ERROR, the
- * rest INFO (the levels sshd logs these lines at); QUIET shows nothing.
+ * LogLevel for the daemon's lines: "fatal: ..." lines are FATAL, "error: ..." lines ERROR,
+ * "debug1: " to "debug3: " lines DEBUG1 to DEBUG3 (printed with that prefix, as sshd prints them),
+ * "verbose: ..." lines VERBOSE (printed without the prefix, as sshd's VERBOSE lines are), the rest
+ * INFO (the levels sshd logs these lines at); QUIET shows nothing.
  */
 export function levelFilter(level: LogLevel, log: (line: string) => void): (line: string) => void {
   const rank = (l: LogLevel): number => LOG_LEVEL_ORDER.indexOf(l);
   const at = rank(level);
   return (line) => {
-    const lineLevel: LogLevel = line.startsWith('fatal: ') ? 'FATAL' : line.startsWith('error: ') ? 'ERROR' : 'INFO';
-    if (rank(lineLevel) <= at) log(line);
+    const m = /^(fatal|error|verbose|debug[123]): /.exec(line);
+    const tag = m?.[1];
+    const lineLevel: LogLevel =
+      tag === 'fatal' ? 'FATAL' : tag === 'error' ? 'ERROR' : tag === 'verbose' ? 'VERBOSE' : tag?.startsWith('debug') ? (`DEBUG${tag.slice(5)}` as LogLevel) : 'INFO';
+    if (rank(lineLevel) <= at) log(tag === 'verbose' ? line.slice('verbose: '.length) : line);
   };
 }
 
@@ -108,12 +124,14 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
   if (configured.some((p) => defaults.has(p))) {
     for (const p of await createMissingHostKeys(dir, self.uid === 0)) log(`Generated host key ${p}`);
   }
+  log(`debug1: tshd version tshd_${VERSION}, Node.js ${process.versions.node}`);
   const hostKeys = loadHostKeys(configured, log);
+  hostKeys.forEach((k, i) => log(`debug1: private host key #${i}: ${k.public.type} ${fingerprint(k.public)}`));
   if (hostKeys.length === 0) {
     log('sshd: no hostkeys available -- exiting.');
     return 1;
   }
-  log(`Password checks: ${passwordChecks(g, log).describe}`);
+  log(`Password checks: ${passwordChecks(g, log, opts.pamService).describe}`);
   let daemon: RunningDaemon;
   try {
     daemon = await startDaemon(settingsFor(loaded, { ...opts, log }, self, hostKeys));
@@ -123,14 +141,16 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     log('Cannot bind any address.');
     return 255;
   }
-  opts.onListening?.();
-  if (g.pidFile !== null) {
+  // The PidFile exists by the time "Server listening" is logged and a detaching parent exits.
+  if (g.pidFile !== null && opts.single !== true) {
     try {
       writeFileSync(g.pidFile, `${process.pid}\n`, { mode: 0o644 });
     } catch (err) {
       log(`Couldn't create pid file "${g.pidFile}": ${strerror(err)}`);
     }
   }
+  for (const a of daemon.addresses) log(`Server listening on ${a.host} port ${a.port}.`);
+  opts.onListening?.();
   if (opts.printConnect) {
     const a = daemon.addresses[0]!;
     io.stdout.write(
@@ -144,13 +164,13 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     const offs = [
       ...(['SIGTERM', 'SIGINT'] as const).map((sig) =>
         io.onSignal(sig, () => {
           log(`Received signal ${sig === 'SIGTERM' ? 15 : 2}; terminating.`);
           for (const off of offs) off();
-          resolve();
+          resolve(0);
         }),
       ),
       io.onSignal('SIGHUP', () => {
@@ -166,9 +186,14 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
         );
       }),
     ];
+    // sshd -d: the one connection has ended.
+    void daemon.ended?.then((status) => {
+      for (const off of offs) off();
+      resolve(status);
+    });
   });
   await daemon.close();
   process.off('uncaughtException', onCrash);
-  if (g.pidFile !== null) rmSync(g.pidFile, { force: true });
-  return 0;
+  if (g.pidFile !== null && opts.single !== true) rmSync(g.pidFile, { force: true });
+  return code;
 }

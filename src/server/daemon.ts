@@ -28,7 +28,8 @@ import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConf
 import ssh2, { type Connection, type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
 import { findAuthorizedKey } from './authorized.js';
-import type { KeyOptions } from './authorized-keys.js';
+import { defaultKeyOptions, type KeyOptions } from './authorized-keys.js';
+import type { PamTransaction } from './password/index.js';
 import { VERSION } from '../version.js';
 import type { HostKey } from './host-keys.js';
 import { serveSession, type Account } from './session.js';
@@ -47,6 +48,13 @@ export interface DaemonSettings {
   /** Plain .pub files whose keys are accepted too (npm start's ~/.ssh/*.pub). */
   readonly extraPubFiles?: (account: Account) => readonly string[];
   readonly log: (line: string) => void;
+  /** UsePAM: the PAM service name (default "tshd"). */
+  readonly pamService?: string;
+  /**
+   * sshd -d: the first connection closes the listeners and is served alone, without
+   * LoginGraceTime; `ended` settles when it closes. Read from the initial settings only.
+   */
+  readonly single?: boolean;
 }
 
 export interface RunningDaemon {
@@ -58,6 +66,8 @@ export interface RunningDaemon {
    */
   reconfigure(settings: DaemonSettings): void;
   close(): Promise<void>;
+  /** Single-connection mode: the exit status once that connection is gone (0: it had logged in; 255: it had not). */
+  readonly ended: Promise<number> | null;
 }
 
 const require = createRequire(import.meta.url);
@@ -130,9 +140,23 @@ function openAgentChannel(client: Connection, cb: (err: Error | undefined, chann
   c._protocol.openssh_authAgent(localChan, 2 * 1024 * 1024, 32 * 1024);
 }
 
-/** The limits module's logger: every level goes to the daemon's log. */
+/** The socket's file descriptor, for debug lines ("-1" when Node does not show it). */
+function fdOf(sock: Socket): number {
+  return (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+}
+
+/**
+ * sshd's auth_restrict_session() (`pty`: a PAM session that failed to open) or its forced
+ * password change (forwarding off): the login's options with these permissions taken away.
+ */
+function restrictedOptions(base: KeyOptions | null, pty: boolean): KeyOptions {
+  const o = base ?? defaultKeyOptions();
+  return { ...o, restricted: true, permitPortForwarding: false, permitAgentForwarding: false, permitX11Forwarding: false, permitPty: pty ? false : o.permitPty, permitUserRc: pty ? false : o.permitUserRc };
+}
+
+/** The limits module's logger: every level goes to the daemon's log (which filters by LogLevel). */
 function limitsLog(log: (line: string) => void): LimitsLogger {
-  return { error: log, info: log, debug1: () => undefined, debug3: () => undefined };
+  return { error: log, info: log, debug1: (m) => log(`debug1: ${m}`), debug3: (m) => log(`debug3: ${m}`) };
 }
 
 /** Starts listening; resolves once every address is bound. */
@@ -152,8 +176,16 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     ident: `tshd_${VERSION}`,
     banner,
     algorithms: serverAlgorithms(g0) as never,
+    // ssh2's packet-level trace, at LogLevel DEBUG3 only (it costs a call per packet).
+    ...(g0.logLevel === 'DEBUG3' ? { debug: (m: string) => current.log(`debug3: ${m}`) } : {}),
   });
+  const single = initial.single === true;
+  let singleTaken = false;
+  let endSingle: (status: number) => void = () => undefined;
+  const ended = single ? new Promise<number>((resolve) => (endSingle = resolve)) : null;
   const sockets = new Set<Socket>();
+  /** PAM sessions being closed (awaited by close(), so pam_close_session runs before tshd exits). */
+  const closing = new Set<Promise<void>>();
   const pool = new WorkerPool(initial.log);
   const limiter = new StartupLimiter({ ...startupLimits(g0), log: limitsLog(initial.log) });
   const penalties = new PenaltyBox(g0.perSourcePenalties, g0.perSourcePenaltyExemptList, { netBlock: g0.perSourceNetBlockSize, log: limitsLog(initial.log) });
@@ -172,6 +204,16 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       sock.end(drop.includes('penalty') || drop.includes('penalised') ? PENALTY_NOTICE : MAXSTARTUPS_NOTICE);
       return;
     }
+    if (single) {
+      if (singleTaken) {
+        sock.destroy();
+        return;
+      }
+      // sshd -d: no other connection is accepted; this one is served alone.
+      singleTaken = true;
+      s.log('debug1: Server will not fork when running in debugging mode.');
+      for (const srv of servers) srv.close();
+    }
     let counted = true;
     const uncount = (): void => {
       if (counted) limiter.release(raddr);
@@ -184,14 +226,21 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     const addr = sock.remoteAddress ?? 'UNKNOWN';
     const port = sock.remotePort ?? 0;
     const from = `${addr} port ${port}`;
+    s.log(`debug2: fd ${fdOf(sock)} setting TCP_NODELAY`);
+    s.log(`verbose: Connection from ${from} on ${laddr.address} port ${laddr.port} rdomain ""`);
     const key = `${addr} ${port}`;
     let user: string | null = null;
     let authenticated = false;
     let failures = 0;
     let keyOptions: KeyOptions | null = null;
     let loggedIn: Account | null = null;
+    /** UsePAM: the connection's PAM transaction and its environment (pam_getenvlist). */
+    let pamSession: PamTransaction | null = null;
+    let pamEnv: readonly string[] = [];
+    let mustChangePassword = false;
+    // sshd -d sets no LoginGraceTime alarm ("just annoying ... when you are about to discover the bug").
     const grace =
-      g.loginGraceTime > 0
+      g.loginGraceTime > 0 && !single
         ? setTimeout(() => {
             s.log(`Timeout before authentication for ${from}`);
             graceExceeded = true;
@@ -210,6 +259,18 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       if (authenticated) s.log(`Disconnected from user ${user} ${from}`);
       else if (user !== null) s.log(`Connection closed by authenticating user ${user} ${from} [preauth]`);
       else s.log(`Connection closed by ${from} [preauth]`);
+      // sshd's finish_pam: pam_close_session, pam_setcred(PAM_DELETE_CRED), pam_end.
+      const pamClosed = pamSession?.close() ?? Promise.resolve();
+      if (pamSession !== null) {
+        s.log('debug1: PAM: cleanup');
+        closing.add(pamClosed);
+        void pamClosed.then(() => closing.delete(pamClosed));
+      }
+      if (single) {
+        if (authenticated) s.log(`verbose: Closing connection to ${addr} port ${port}`);
+        const status = authenticated ? 0 : 255;
+        void pamClosed.then(() => endSingle(status));
+      }
     });
 
     const onClient = (client: Connection): void => {
@@ -221,8 +282,14 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       let progressUser: string | null = null;
       const aborter = new AbortController();
       sock.on('close', () => aborter.abort());
+      /** A password change asked of the client, not answered yet. */
+      let pendingChange: { abandon(): void } | null = null;
+      sock.on('close', () => pendingChange?.abandon());
       let lookedUp: string | null = null;
+      let attempts = 0;
       client.on('authentication', (ctx: AuthContext) => {
+        s.log(`debug1: userauth-request for user ${ctx.username} service ssh-connection method ${ctx.method} [preauth]`);
+        s.log(`debug1: attempt ${attempts++} failures ${failures} [preauth]`);
         user = ctx.username;
         if (lookedUp === null || !sameUser(lookedUp, ctx.username)) {
           lookedUp = ctx.username;
@@ -243,7 +310,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         }
         const acct = account;
         const valid = acct !== null;
-        const checks = passwordChecks(cfg, s.log);
+        const checks = passwordChecks(cfg, s.log, s.pamService);
         if (progress === null || progressUser !== ctx.username) {
           progressUser = ctx.username;
           const enabled = new Set<Method>();
@@ -265,24 +332,53 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
           }
           ctx.reject(prog.next() as AuthContext['method'][], partial);
         };
-        /** A method succeeded: the user is in, or (AuthenticationMethods) has more to do. */
-        const success = (method: Method, detail: string): void => {
+        /**
+         * A method succeeded: the user is in, or (AuthenticationMethods) has more to do. `pam` is
+         * the PAM transaction that checked the password, kept for the session.
+         */
+        const success = (method: Method, detail: string, pam: PamTransaction | null = null): void => {
+          // sshd names keyboard-interactive's device: "keyboard-interactive/pam".
+          const label = method === 'keyboard-interactive' ? 'keyboard-interactive/pam' : method;
           if (!prog.succeeded(method)) {
-            s.log(`Partial ${method} for ${ctx.username} from ${from} ssh2${detail}`);
+            void pam?.close();
+            s.log(`Partial ${label} for ${ctx.username} from ${from} ssh2${detail}`);
             return reject(true);
           }
-          const finish = (): void => {
+          const finish = (txn: PamTransaction | null, passwordChange: boolean): void => {
+            if (sock.destroyed) {
+              void txn?.close();
+              return;
+            }
             authenticated = true;
             uncount();
             loggedIn = acct;
             if (grace) clearTimeout(grace);
-            s.log(`Accepted ${method} for ${ctx.username} from ${from} ssh2${detail}`);
-            ctx.accept();
+            s.log(`Accepted ${label} for ${ctx.username} from ${from} ssh2${detail}`);
+            // sshd's force_pwchange: forwarding off, and every session runs passwd instead.
+            if (passwordChange) {
+              mustChangePassword = true;
+              keyOptions = restrictedOptions(keyOptions, false);
+            }
+            if (txn === null) return ctx.accept();
+            // UsePAM: the connection's PAM session (sshd's do_pam_setcred and do_pam_session),
+            // opened before any program of the user starts, closed when the connection ends.
+            pamSession = txn;
+            s.log('debug1: PAM: establishing credentials');
+            void txn.openSession(method !== 'publickey').then((r) => {
+              if (r.credError !== null) s.log(`${r.stage === 'setcred' ? 'fatal' : 'debug1'}: PAM: pam_setcred(): ${r.credError}`);
+              if (r.ok) pamEnv = r.env;
+              else if (r.stage === 'setcred') return sock.destroy();
+              else {
+                s.log(`error: PAM: pam_open_session(): ${r.message}`);
+                keyOptions = restrictedOptions(keyOptions, true);
+              }
+              ctx.accept();
+            });
           };
-          if (!cfg.usePam || method !== 'publickey') return finish();
-          void checks.account(acct!.name, addr).then((why) => {
-            if (why === null) return finish();
-            s.log(why);
+          if (!cfg.usePam || method !== 'publickey') return finish(pam, false);
+          void checks.account(acct!.name, addr).then((r) => {
+            if (r.ok) return finish(r.pam, r.passwordChange);
+            s.log(r.why);
             reject();
           });
         };
@@ -290,12 +386,37 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         if (!prog.allowed(ctx.method)) return reject();
 
         if (ctx.method === 'password') {
-          const pw = (ctx as PasswordAuthContext).password;
+          const pwctx = ctx as PasswordAuthContext;
+          const pw: unknown = pwctx.password;
+          // A change request the client sends unasked (sshd: "password change not supported").
+          if (typeof pw !== 'string') {
+            s.log('password change not supported');
+            return reject();
+          }
           const who = valid && !rootPasswordRefused() ? acct!.name : null;
-          void checks.password(who, pw, addr, aborter.signal).then((ok) => {
-            if (ok) return success('password', '');
+          const failed = (): void => {
             s.log(`Failed password for ${invalid}${ctx.username} from ${from} ssh2`);
             reject();
+          };
+          void checks.password(who, pw, addr, aborter.signal).then((r) => {
+            if (r.ok === true) return success('password', '', r.pam);
+            if (r.ok === false) return failed();
+            // PAM wants a new password: SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; OpenSSH's ssh asks for
+            // the old one again and the new one twice, then sends them (RFC 4252 section 8).
+            pendingChange = r;
+            s.log(`debug1: PAM: password change required for ${ctx.username}`);
+            pwctx.requestChange(r.prompt, (newPassword: unknown) => {
+              pendingChange = null;
+              if (typeof newPassword !== 'string') {
+                r.abandon();
+                return failed();
+              }
+              void r.change(newPassword, aborter.signal).then((c) => {
+                if (!c.ok) return failed();
+                s.log(`Password changed for ${ctx.username} from ${from} ssh2`);
+                success('password', '', c.pam);
+              });
+            });
           });
           return;
         }
@@ -311,8 +432,8 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
                 (answers: string[]) => resolve(answers),
               );
             });
-          void checks.kbdint(who, addr, ask, aborter.signal).then((ok) => {
-            if (ok) return success('keyboard-interactive', '');
+          void checks.kbdint(who, addr, ask, aborter.signal).then((r) => {
+            if (r.ok) return success('keyboard-interactive', '', r.pam);
             s.log(`Failed keyboard-interactive/pam for ${invalid}${ctx.username} from ${from} ssh2`);
             reject();
           });
@@ -364,6 +485,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
         let sessions = 0;
         client.on('session', (accept, reject) => {
+          s.log('debug1: server_input_channel_open: ctype session');
           if (sessions >= cfg.maxSessions) return reject();
           sessions++;
           serveSession(accept(), {
@@ -380,6 +502,8 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
             agent,
             chroot: chrootFor(cfg.chrootDirectory, loggedIn!),
             keyOptions,
+            pamEnv,
+            mustChangePassword,
             log: s.log,
             onClose: () => sessions--,
           });
@@ -390,12 +514,14 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     sshServer.injectSocket(sock);
   };
 
-  sshServer.on('connection', (client: Connection, info: { ip: string; port: number }) => {
+  sshServer.on('connection', (client: Connection, info: { ip: string; port: number; header?: { versions?: { protocol?: string; software?: string } } }) => {
     const p = pending.get(`${info.ip} ${info.port}`);
     if (!p) {
       client.end();
       return;
     }
+    current.log(`debug1: Local version string SSH-2.0-tshd_${VERSION}`);
+    current.log(`debug1: Remote protocol version ${info.header?.versions?.protocol ?? '2.0'}, remote software version ${info.header?.versions?.software ?? ''}`);
     p.onClient(client);
   });
 
@@ -404,6 +530,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
   const s = initial;
   for (const l of s.listen) {
     const srv = createServer(onConnection);
+    s.log(`debug1: Bind to port ${l.port} on ${l.host}.`);
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(l.port, l.host, () => {
@@ -414,7 +541,6 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     const a = srv.address();
     const bound = { host: l.host, port: typeof a === 'object' && a ? a.port : l.port };
     addresses.push(bound);
-    s.log(`Server listening on ${bound.host} port ${bound.port}.`);
     servers.push(srv);
   }
   return {
@@ -424,10 +550,14 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       limiter.reconfigure({ ...startupLimits(next.global), log: limitsLog(next.log) });
       penalties.reconfigure(next.global.perSourcePenalties, next.global.perSourcePenaltyExemptList, next.global.perSourceNetBlockSize);
     },
+    ended,
     close: async () => {
       pool.stopAll();
-      await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+      // A server's close callback waits for its connections: end them too.
+      const closed = Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const sock of sockets) sock.destroy();
+      await closed;
+      await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
 }

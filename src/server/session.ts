@@ -21,6 +21,7 @@ import { matchPattern, matchPatternList } from '../pattern.js';
 import type { KeyOptions } from './authorized-keys.js';
 import { dropTo, groupIdsOf } from './accounts.js';
 import { chrootProblem, inChroot } from './chroot.js';
+import { selfEntry } from '../self.js';
 
 export interface Account {
   readonly name: string;
@@ -50,6 +51,13 @@ export interface SessionContext {
   readonly onClose: () => void;
   /** ChrootDirectory for this session (expanded), or null. */
   readonly chroot: string | null;
+  /** UsePAM: PAM's environment for the session (pam_getenvlist after pam_open_session), "NAME=value". */
+  readonly pamEnv?: readonly string[];
+  /**
+   * PAM said the password has expired (a public key login): as sshd, every program is replaced
+   * by passwd(1) when there is a pty, and refused without one.
+   */
+  readonly mustChangePassword?: boolean;
   /** Agent forwarding: allowed or not, and how to make the socket and reach the client's agent. */
   readonly agent: { readonly allowed: boolean; readonly listen: () => Promise<{ server: Server; path: string }>; readonly open: (cb: (err: Error | undefined, channel?: Duplex) => void) => void } | null;
 }
@@ -63,6 +71,9 @@ const SFTP_SERVER = fileURLToPath(new URL('../sftp/server/stdio-main.js', import
 function isInternalSftp(cmdline: string): boolean {
   return cmdline.trim().split(/\s+/)[0] === 'internal-sftp';
 }
+
+/** PAM variables that never reach a session (sshd's PAM_ENV_DENYLIST). */
+const PAM_ENV_DENYLIST = 'SSH_AUTH_INFO*,SSH_CONNECTION*';
 
 /** sshd's default PATH (_PATH_STDPATH as Debian builds it). */
 export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
@@ -117,6 +128,11 @@ export function sessionEnvironment(ctx: SessionContext, clientEnv: ReadonlyMap<s
   }
   for (const [k, v] of clientEnv) env[k] = v;
   for (const [k, v] of userEnvironment(ctx)) env[k] = v;
+  // PAM's variables (pam_env, ...), without those PAM must not set (sshd's PAM_ENV_DENYLIST).
+  for (const kv of ctx.pamEnv ?? []) {
+    const i = kv.indexOf('=');
+    if (i > 0 && matchPatternList(kv.slice(0, i), PAM_ENV_DENYLIST, false) !== 1) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
   env.SSH_CLIENT = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.port}`;
   env.SSH_CONNECTION = `${ctx.remote.address} ${ctx.remote.port} ${ctx.local.address} ${ctx.local.port}`;
   if (tty !== null) env.SSH_TTY = tty;
@@ -147,7 +163,7 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   });
   session.on('env', (accept, reject, info) => {
     if (started || !ctx.acceptEnv.some((p) => matchPattern(info.key, p))) {
-      ctx.log(`Ignoring env request ${info.key}: disallowed name`);
+      ctx.log(`debug2: Ignoring env request ${info.key}: disallowed name`);
       return reject?.();
     }
     clientEnv.set(info.key, info.val);
@@ -166,7 +182,7 @@ export function serveSession(session: Session, ctx: SessionContext): void {
   let noChroot = false;
   const asUser = (argv: readonly string[]): string[] =>
     ctx.chroot !== null && !noChroot ? inChroot(ctx.chroot, ctx.account, groupIdsOf(ctx.account), argv) : dropTo(ctx.account, argv);
-  const run = (channel: ServerChannel, argv: readonly string[], login: boolean, opts: { noChroot?: boolean } = {}): void => {
+  const run = (channel: ServerChannel, argv: readonly string[], login: boolean, opts: { noChroot?: boolean; passwordChange?: boolean } = {}): void => {
     started = true;
     noChroot = opts.noChroot === true;
     const a = ctx.account;
@@ -178,6 +194,20 @@ export function serveSession(session: Session, ctx: SessionContext): void {
         finish(channel, 255, null);
         return;
       }
+    }
+    // sshd's do_pwchange: an expired password is changed with passwd(1) on the pty, and the
+    // connection then ends; without a pty nothing runs.
+    if (ctx.mustChangePassword === true && !opts.passwordChange) {
+      if (!ptyReq) {
+        channel.stderr.write('WARNING: Your password has expired.\nPassword change required but no TTY available.\n');
+        finish(channel, 1, null);
+        return;
+      }
+      // sshd's child writes these to its stderr, the pty (which turns \n into \r\n).
+      channel.write('WARNING: Your password has expired.\r\nYou must change your password now and login again!\r\n');
+      ctx.log(`Password change required for ${a.name}: running passwd`);
+      run(channel, ['/usr/bin/passwd'], false, { passwordChange: true });
+      return;
     }
     // A login shell's argv[0] is "-" + its name, as sshd execs it.
     const argv0 = login ? `-${a.shell.split('/').pop()}` : argv[0]!;
@@ -340,7 +370,7 @@ export function serveSession(session: Session, ctx: SessionContext): void {
       args.unshift('-C', ctx.chroot);
     }
     ctx.log(`session opened for local user ${ctx.account.name} from [${ctx.remote.address}]: internal-sftp`);
-    run(channel, [process.execPath, SFTP_SERVER, ...args], false, { noChroot: true });
+    run(channel, [process.execPath, selfEntry('sftp-server', SFTP_SERVER), ...args], false, { noChroot: true });
   };
   session.on('subsystem', (accept, reject, info) => {
     const command = ctx.subsystems.get(info.name);

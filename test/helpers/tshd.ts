@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { binPath, ROOT, tempDir } from './run.js';
@@ -102,10 +102,15 @@ export async function startTshd(config: readonly string[], env: Record<string, s
 }
 
 /**
- * Installs contrib/pam.d/tshd as /etc/pam.d/tshd when it is missing, as a package install would.
+ * Installs contrib/pam.d/tshd as /etc/pam.d/tshd when it is missing or older, as a package install would.
  * It is left in place: test files run in parallel, and one removing it would break another.
  */
 export function ensurePamService(): void {
   const target = '/etc/pam.d/tshd';
-  if (!existsSync(target)) copyFileSync(join(ROOT, 'contrib', 'pam.d', 'tshd'), target);
+  const wanted = readFileSync(join(ROOT, 'contrib', 'pam.d', 'tshd'));
+  if (existsSync(target) && readFileSync(target).equals(wanted)) return;
+  // An older copy is replaced whole (temp + rename), so a parallel test never reads half a file.
+  const tmp = `${target}.tsh-test-${process.pid}`;
+  writeFileSync(tmp, wanted, { mode: 0o644 });
+  renameSync(tmp, target);
 }

@@ -356,7 +356,7 @@ describe('tshd configuration at work', () => {
       }
       expect(t.log()).toMatch(new RegExp(`Accepted password for ${USER_A} from 127\\.0\\.0\\.1 port \\d+ ssh2`));
       expect(t.log()).toMatch(new RegExp(`Failed password for ${USER_A} from 127\\.0\\.0\\.1 port \\d+ ssh2`));
-      expect(t.log()).toMatch(new RegExp(`Accepted keyboard-interactive for ${USER_A} from`));
+      expect(t.log()).toMatch(new RegExp(`Accepted keyboard-interactive/pam for ${USER_A} from`));
     } finally {
       await t.stop();
     }

@@ -4,7 +4,7 @@
  * is proven against the system's PAM in test/interop/tshd-pam.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { createPam, type PamBinding, type PamNativeEvent } from './pam.js';
+import { createPam, type PamBinding, type PamCommand, type PamNativeEvent } from './pam.js';
 
 const codes = { SUCCESS: 0, SERVICE_ERR: 3, SYSTEM_ERR: 4, AUTH_ERR: 7, AUTHINFO_UNAVAIL: 9, USER_UNKNOWN: 10, NEW_AUTHTOK_REQD: 12, ACCT_EXPIRED: 13, CONV_ERR: 19 };
 const styles = { PROMPT_ECHO_OFF: 1, PROMPT_ECHO_ON: 2, ERROR_MSG: 3, TEXT_INFO: 4 };
@@ -20,13 +20,29 @@ interface StartCall {
   accountOnly: boolean;
 }
 
-/** A binding whose PAM stack is `script`; records each start() and each answer. */
-function fakeBinding(script: Script): PamBinding & { calls: StartCall[]; answers: (readonly (string | null)[] | null)[] } {
+/** A later step of the fake stack: its return code and PAM environment. */
+type Step = (op: PamCommand, conv: Conv) => Promise<{ code: number; env?: string[] }>;
+
+/**
+ * A binding whose PAM stack is `script` (then `steps` for the commands after it); records each
+ * start(), each answer and each command.
+ */
+function fakeBinding(script: Script, steps: Step = async () => ({ code: 0 })): PamBinding & { calls: StartCall[]; answers: (readonly (string | null)[] | null)[]; ops: PamCommand[] } {
   const calls: StartCall[] = [];
   const answers: (readonly (string | null)[] | null)[] = [];
+  const ops: PamCommand[] = [];
+  let emit: (e: PamNativeEvent) => void = () => undefined;
+  let convOf: Conv = async () => null;
   return {
     calls,
     answers,
+    ops,
+    command(_handle, op) {
+      ops.push(op);
+      setImmediate(() => {
+        void steps(op, convOf).then((r) => emit({ type: 'done', stage: op, code: op === 'end' ? 0 : r.code, message: `code ${r.code}`, env: r.env ?? [] }));
+      });
+    },
     codes,
     styles,
     flags: { DISALLOW_NULL_AUTHTOK: 1 },
@@ -42,6 +58,8 @@ function fakeBinding(script: Script): PamBinding & { calls: StartCall[]; answers
           };
           setImmediate(() => onEvent({ type: 'conv', messages } as PamNativeEvent));
         });
+      emit = onEvent;
+      convOf = conv;
       setImmediate(() => {
         void script(conv, call).then((end) => onEvent({ type: 'done', stage: end.stage, code: end.code, message: end.message ?? `code ${end.code}` }));
       });
@@ -184,6 +202,86 @@ describe('PAM over its binding', () => {
     expect(await createPam(b).account(req)).toEqual({ ok: true, info: ['Your account expires soon'] });
   });
 
+  it('one-shot checks end their transaction (pam_end), success or not', async () => {
+    const ok = fakeBinding(unix);
+    await createPam(ok).password({ ...req, password: 'pw' });
+    expect(ok.ops).toEqual(['end']);
+    const bad = fakeBinding(unix);
+    await createPam(bad).password({ ...req, password: 'nope' });
+    expect(bad.ops).toEqual(['end']);
+    // PAM that never started has nothing to end.
+    const broken = fakeBinding(async () => ({ stage: 'start', code: codes.SERVICE_ERR }));
+    await createPam(broken).password({ ...req, password: 'pw' });
+    expect(broken.ops).toEqual([]);
+  });
+
+  it('a kept transaction changes an expired password through its own conversation, opens and closes the session', async () => {
+    const seen: unknown[] = [];
+    const b = fakeBinding(
+      async (conv) => {
+        await conv([{ style: 3, text: 'You are required to change your password immediately (administrator enforced)' }]);
+        return { stage: 'account', code: codes.NEW_AUTHTOK_REQD, message: 'Authentication token is no longer valid; new one required' };
+      },
+      async (op, conv) => {
+        if (op === 'chauthtok') {
+          const cur = await conv([{ style: 1, text: 'Current password: ' }]);
+          const nw = await conv([{ style: 1, text: 'New password: ' }]);
+          const again = await conv([{ style: 1, text: 'Retype new password: ' }]);
+          return { code: cur?.[0] === 'old' && nw?.[0] === 'new' && again?.[0] === 'new' ? 0 : codes.AUTH_ERR };
+        }
+        if (op === 'open_session') {
+          // No prompt is answered once authentication is over.
+          const a = await conv([{ style: 2, text: 'Anything? ' }]);
+          return { code: a === null ? 0 : codes.AUTH_ERR, env: ['FROM_PAM=1'] };
+        }
+        return { code: 0 };
+      },
+    );
+    const pam = createPam(b);
+    const login = await pam.passwordKeep({ ...req, password: 'old' });
+    expect(login.result).toMatchObject({ ok: false, reason: 'account', code: 'PAM_NEW_AUTHTOK_REQD', info: ['You are required to change your password immediately (administrator enforced)'] });
+    const t = login.transaction!;
+    const answers = ['old', 'new', 'new'];
+    const changed = await t.changeExpiredPassword(async (c) => {
+      seen.push(c);
+      return [answers.shift()!];
+    });
+    expect(changed).toEqual({ ok: true, info: [], env: [] });
+    expect(seen).toEqual([
+      { prompts: [{ text: 'Current password: ', echo: false }], info: [] },
+      { prompts: [{ text: 'New password: ', echo: false }], info: [] },
+      { prompts: [{ text: 'Retype new password: ', echo: false }], info: [] },
+    ]);
+    expect(await t.openSession(true)).toEqual({ ok: true, info: [], env: ['FROM_PAM=1'], stage: 'open_session', credError: null });
+    await t.close();
+    await t.close();
+    expect(b.ops).toEqual(['chauthtok', 'setcred', 'open_session', 'close_session', 'delete_cred', 'end']);
+  });
+
+  it('a session that fails to open is reported with its stage; close() then only ends what was established', async () => {
+    const b = fakeBinding(unix, async (op) => ({ code: op === 'open_session' ? 14 : 0 }));
+    const login = await createPam(b).passwordKeep({ ...req, password: 'pw' });
+    expect(login.result).toEqual({ ok: true, info: [] });
+    expect(await login.transaction!.openSession(true)).toMatchObject({ ok: false, stage: 'open_session', code: 'PAM error 14' });
+    await login.transaction!.close();
+    expect(b.ops).toEqual(['setcred', 'open_session', 'delete_cred', 'end']);
+  });
+
+  it('pam_setcred failing stops the session when required, and is only reported otherwise', async () => {
+    const steps: Step = async (op) => ({ code: op === 'setcred' ? 17 : 0 });
+    const strict = fakeBinding(unix, steps);
+    const a = await createPam(strict).passwordKeep({ ...req, password: 'pw' });
+    expect(await a.transaction!.openSession(true)).toMatchObject({ ok: false, stage: 'setcred', credError: 'code 17' });
+    await a.transaction!.close();
+    expect(strict.ops).toEqual(['setcred', 'end']);
+    const lenient = fakeBinding(unix, steps);
+    const b = await createPam(lenient).accountKeep(req);
+    expect(await b.transaction!.openSession(false)).toMatchObject({ ok: true, stage: 'open_session', credError: 'code 17' });
+    // close() asked twice at once runs once.
+    await Promise.all([b.transaction!.close(), b.transaction!.close()]);
+    expect(lenient.ops).toEqual(['setcred', 'open_session', 'close_session', 'end']);
+  });
+
   it('without the addon every check is "unavailable", with the reason for the log', async () => {
     const pam = createPam(null, 'PAM support is not built (no libpam)');
     expect(pam.available()).toBe(false);
@@ -192,6 +290,9 @@ describe('PAM over its binding', () => {
     expect(await pam.password({ ...req, password: 'pw' })).toEqual(none);
     expect(await pam.authenticate({ ...req, answer: async () => ['pw'] })).toEqual(none);
     expect(await pam.account(req)).toEqual(none);
+    // Nothing is kept open for a session.
+    expect(await pam.passwordKeep({ ...req, password: 'pw' })).toEqual({ result: none, transaction: null });
+    expect(await pam.accountKeep(req)).toEqual({ result: none, transaction: null });
   });
 
   it('never hands PAM a string with a NUL in it', async () => {
