@@ -11,3 +11,17 @@ export function freePort() {
     });
   });
 }
+
+/** The median of a list of numbers. */
+export function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** Waits (bounded) until `test()` is true; throws `message()` after `timeoutMs`. */
+export async function waitFor(test, timeoutMs, message) {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { connect as connectSocket } from 'node:net';
 import type { ReadStream } from 'node:tty';
 import { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
@@ -21,6 +22,7 @@ import type { Forward } from '../config/forward.js';
 import { agentSocketFor, enableAgentForwarding } from '../forwarding/agent.js';
 import { forkChildReady, isForkChild, runInBackground } from '../forwarding/fork.js';
 import { ForwardFailure, Forwarder } from '../forwarding/forwarder.js';
+import { openFailure } from '../forwarding/local.js';
 import { LOG_LEVELS, createLogger, type Logger } from '../session/log.js';
 import { startSession, type RunningSession } from '../session/remote.js';
 import { LineEditor, RawTerminal, windowSize } from '../session/terminal.js';
@@ -75,6 +77,7 @@ interface Interactive {
 export async function runSsh(args: TshArgs, io: Io): Promise<number> {
   const warnings: string[] = [];
   const cfg = resolveOrExit(args, io, warnings);
+  if (args.muxCommand !== null) return muxCommand(cfg, io);
 
   let logFile: WriteStream | null = null;
   if (args.logFile !== null) {
@@ -100,6 +103,28 @@ export async function runSsh(args: TshArgs, io: Io): Promise<number> {
   } finally {
     if (logFile) await new Promise<void>((resolve) => logFile!.end(resolve));
   }
+}
+
+/**
+ * -O ctl_cmd: tsh has no multiplexing master (ControlMaster is accepted without effect), so a
+ * command can only fail. It fails as ssh does when there is no ControlPath or no socket; a socket
+ * that answers belongs to an OpenSSH master, whose protocol tsh does not speak.
+ */
+async function muxCommand(cfg: ResolvedClientConfig, io: Io): Promise<number> {
+  const path = cfg.controlPath;
+  if (path === null) {
+    io.stderr.write('No ControlPath specified for "-O" command\r\n');
+    return 255;
+  }
+  const failure = await new Promise<Error | null>((resolve) => {
+    const s = connectSocket(path, () => {
+      s.destroy();
+      resolve(null);
+    });
+    s.on('error', (e) => resolve(e));
+  });
+  io.stderr.write(failure ? `Control socket connect(${path}): ${strerror(failure)}\r\n` : `tsh: multiplexing commands (-O) are not supported: ${path} is another program's master\r\n`);
+  return 255;
 }
 
 async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog: () => Logger, setLevel: (l: number) => void): Promise<number> {
@@ -187,7 +212,7 @@ async function session(args: TshArgs, io: Io, cfg: ResolvedClientConfig, getLog:
       conn.close();
       return 0;
     } catch (err) {
-      const reason = err instanceof Error ? err.message.replace(/^\(SSH\) Channel open failure: /, '') : String(err);
+      const reason = err instanceof Error ? openFailure(err) : String(err);
       log.fatal(`channel 0: open failed: ${reason}`);
       log.fatal('stdio forwarding failed');
       conn.close();

@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Io } from '../io.js';
+import { selfEntry } from '../self.js';
 
 export const FORK_ENV = 'TSH_FORK_CHILD';
 const READY = 'ready\n';
@@ -43,9 +44,8 @@ export function forkChildReady(): void {
 export function runInBackground(opts: { session: boolean; keepStderr: boolean; io: Io }): Promise<number> {
   const { io } = opts;
   // process.argv is read here only: the copy must run exactly as this tsh was started. In a
-  // single executable argv[1] is the executable again, and argv0 may name the tool (a symlink).
-  const sea = process.argv[1] === process.execPath;
-  const argv = sea ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
+  // single executable argv[1] is no script: selfEntry() names the role there instead.
+  const argv = [...process.execArgv, selfEntry('tsh', process.argv[1]!), ...process.argv.slice(2)];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
   env[FORK_ENV] = '1';

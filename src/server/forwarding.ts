@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Connection, ServerChannel } from 'ssh2';
 import type { KeyOptions } from './authorized-keys.js';
 import type { ResolvedServerConfig } from './config/index.js';
-import type { UserServices } from './user/services.js';
+import type { UnixListener, UserServices } from './user/services.js';
 
 const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
 const OPEN_CONNECT_FAILED = 2;
@@ -115,6 +115,7 @@ const ERRNO_TEXT: Record<string, string> = {
   ETIMEDOUT: 'Connection timed out',
   ENOENT: 'No such file or directory',
   EACCES: 'Permission denied',
+  EADDRINUSE: 'Address already in use',
   ENOTFOUND: 'Name or service not known',
   EAI_AGAIN: 'Temporary failure in name resolution',
 };
@@ -126,7 +127,54 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
   const tcpLocal = !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'local');
   const tcpRemote = !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'remote');
   const unixLocal = !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'local');
+  const unixRemote = !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'remote');
   const listeners = new Map<string, Server>();
+  const unixListeners = new Map<string, UnixListener>();
+  let closed = false;
+
+  /**
+   * streamlocal-forward@openssh.com (serverloop.c): refused unless AllowStreamLocalForwarding
+   * allows remote forwards; the socket is bound by the user (a path the user may not write fails);
+   * each connection to it opens a forwarded-streamlocal@openssh.com channel. The socket is removed
+   * on cancel and when the connection ends.
+   */
+  const streamLocal = (name: string, path: string, accept: (() => void) | undefined, reject: (() => void) | undefined): void => {
+    if (name === 'cancel-streamlocal-forward@openssh.com') {
+      const l = unixListeners.get(path);
+      if (!l) return reject?.();
+      l.close();
+      unixListeners.delete(path);
+      return accept?.();
+    }
+    if (!unixRemote) {
+      log(`streamlocal-forward listen path ${path}: streamlocal forwarding disabled`);
+      return reject?.();
+    }
+    if (unixListeners.has(path)) {
+      log(`unix_listener: cannot bind to path ${path}: Address already in use`);
+      return reject?.();
+    }
+    ctx.services.listenUnix(path, { mask: cfg.streamLocalBindMask, unlink: cfg.streamLocalBindUnlink }).then(
+      (l) => {
+        if (closed) return l.close();
+        unixListeners.set(path, l);
+        l.onConnection((sock) => {
+          client.openssh_forwardOutStreamLocal(path, (err, channel) => {
+            if (err) {
+              sock.destroy();
+              return;
+            }
+            bridge(channel as unknown as Duplex, sock);
+          });
+        });
+        accept?.();
+      },
+      (err: { code?: string; message: string }) => {
+        log(`unix_listener: cannot bind to path ${path}: ${ERRNO_TEXT[err.code ?? ''] ?? err.message}`);
+        reject?.();
+      },
+    );
+  };
 
   client.on('tcpip', (accept, reject, info) => {
     const fail = openFailer(client, reject);
@@ -156,6 +204,11 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
   });
 
   client.on('request', (accept, reject, name, info) => {
+    // ssh2's types know only the tcpip requests; it emits the streamlocal ones too.
+    const request = name as string;
+    if (request === 'streamlocal-forward@openssh.com' || request === 'cancel-streamlocal-forward@openssh.com') {
+      return streamLocal(request, (info as unknown as { socketPath: string }).socketPath, accept, reject);
+    }
     if (name !== 'tcpip-forward' && name !== 'cancel-tcpip-forward') return reject?.();
     const req = info as { bindAddr: string; bindPort: number };
     const key = `${req.bindAddr}:${req.bindPort}`;
@@ -195,8 +248,11 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
   });
 
   client.on('close', () => {
+    closed = true;
     for (const srv of listeners.values()) srv.close();
     listeners.clear();
+    for (const l of unixListeners.values()) l.close();
+    unixListeners.clear();
     ctx.services.release();
   });
 }

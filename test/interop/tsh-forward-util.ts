@@ -3,14 +3,17 @@
  * the background with its stderr collected, waits on ports and messages, an echo server, an HTTP
  * server with a random blob, and sha256 round trips. Every wait is bounded; only 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { binPath, testEnv } from '../helpers/run.js';
 import { clientHome, sshHomeArgs, trustSshd, type ClientHome } from '../helpers/client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
+import type { Tshd } from '../helpers/tshd.js';
 
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -274,4 +277,132 @@ export function forwardFixture(): Fixture {
     f.home?.cleanup();
   });
   return f;
+}
+
+/**
+ * A server that hashes everything a connection sends and, at its EOF, answers with the sha256 in
+ * hex: a 20 MiB stream is checked without echoing it back.
+ */
+export async function hashServer(): Promise<TestServer> {
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    const h = createHash('sha256');
+    s.on('data', (d: Buffer) => h.update(d));
+    s.on('end', () => s.end(h.digest('hex')));
+    s.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+/**
+ * Sends `data` to 127.0.0.1:port or a unix socket path (a hash server behind a forward) and
+ * resolves with the reply: the digest the far end computed, or '' when the forward failed.
+ */
+export function sendForDigest(to: number | string, data: Buffer, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const s = typeof to === 'number' ? connect({ port: to, host: '127.0.0.1', allowHalfOpen: true }) : connect({ path: to, allowHalfOpen: true });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no reply through ${to} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('connect', () => s.end(data));
+    s.on('data', (d: Buffer) => (reply += d.toString()));
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    s.on('error', () => undefined);
+  });
+}
+
+/** Waits (bounded) until `check` holds. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A system account made for a test (useradd -m, no password): tshd as root serves it. */
+export interface TestUser {
+  readonly name: string;
+  readonly home: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** Rewrites ~/.ssh/authorized_keys (owned by the user, 0600). */
+  authorize(lines: readonly string[]): void;
+  remove(): void;
+}
+
+export function createUser(prefix: string): TestUser {
+  if (process.getuid?.() !== 0) throw new Error('these tests need root (CI runs them as root): they create a system user');
+  const name = `${prefix}${process.pid % 10000}`;
+  execFileSync('useradd', ['-m', '-s', '/bin/sh', '-p', '*', name]);
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }));
+  const home = `/home/${name}`;
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  chownSync(join(home, '.ssh'), uid, gid);
+  return {
+    name,
+    home,
+    uid,
+    gid,
+    authorize: (lines) => {
+      const ak = join(home, '.ssh', 'authorized_keys');
+      writeFileSync(ak, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+      chownSync(ak, uid, gid);
+    },
+    remove: () => {
+      try {
+        execFileSync('userdel', ['-r', '-f', name], { stdio: 'ignore' });
+      } catch {
+        // gone
+      }
+    },
+  };
+}
+
+/** Adds tshd's host key to the client's known_hosts as [127.0.0.1]:PORT. */
+export function trustTshd(home: ClientHome, t: Tshd): void {
+  appendFileSync(join(home.ssh, 'known_hosts'), `[127.0.0.1]:${t.port} ${t.hostKey.split(' ').slice(0, 2).join(' ')}\n`, { mode: 0o644 });
+}
+
+/** tsh/ssh arguments for `user` on tshd `t`, batch mode. */
+export function tshdTarget(t: Tshd, user: string, extra: readonly string[] = []): string[] {
+  return ['-p', String(t.port), '-o', 'BatchMode=yes', ...extra, `${user}@127.0.0.1`];
+}
+
+/** The PIDs of background tsh copies (-f: TSH_FORK_CHILD=1) whose arguments include `arg`. */
+export function backgroundTsh(arg: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (!argv.includes(arg) || !argv.some((a) => a.endsWith('tsh.js'))) continue;
+      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes('TSH_FORK_CHILD=1')) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** An ssh-agent on a socket in `dir` holding `keys`; stop() kills it. */
+export async function startAgent(dir: string, keys: readonly string[]): Promise<{ sock: string; stop: () => void }> {
+  const sock = join(dir, `agent.${process.pid}.${Date.now()}`);
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  await waitFor(() => existsSync(sock), `ssh-agent's socket ${sock}`, 5_000);
+  for (const k of keys) execFileSync('ssh-add', ['-q', k], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+  return { sock, stop: () => agent.kill() };
 }

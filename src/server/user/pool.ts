@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { Server, Socket } from 'node:net';
 import type { Account } from '../session.js';
 import { needsDrop } from '../accounts.js';
-import { halfOpenServer, localServices, ServiceError, type ListenResult, type UserServices } from './services.js';
+import { halfOpenServer, localServices, ServiceError, type ListenResult, type UnixListener, type UserServices } from './services.js';
 import { listenAgentSocket } from './agent-socket.js';
-import type { WorkerReply, WorkerRequest } from './worker-main.js';
+import { selfEntry } from '../../self.js';
+import type { WorkerEvent, WorkerReply, WorkerRequest } from './worker-main.js';
 
 /** The worker's script: next to this module once built (dist/src/server/user/). */
 const WORKER = fileURLToPath(new URL('./worker-main.js', import.meta.url));
@@ -24,6 +25,8 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
 class Worker {
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, Pending>();
+  /** Where the connections of each unix listener held by the worker go. */
+  readonly unixListeners = new Map<number, (sock: Socket) => void>();
   private nextId = 1;
   users = 0;
   stopped = false;
@@ -32,7 +35,7 @@ class Worker {
   constructor(account: Account, script: string, log: (line: string) => void, onExit: () => void) {
     // setpriv drops to the user before Node starts; the IPC channel's fd and NODE_CHANNEL_FD
     // pass through it. Nothing else of tshd's environment does (NODE_OPTIONS included).
-    this.child = fork(script, [], {
+    this.child = fork(selfEntry('user-worker', script), [], {
       execPath: '/usr/bin/setpriv',
       execArgv: [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--', process.execPath],
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: account.home, USER: account.name, LOGNAME: account.name },
@@ -45,7 +48,13 @@ class Worker {
     this.ready = new Promise((resolve, reject) => {
       this.pending.set(0, { resolve: () => resolve(), reject });
     });
-    this.child.on('message', (msg: WorkerReply, handle: unknown) => {
+    this.child.on('message', (msg: WorkerReply | WorkerEvent, handle: unknown) => {
+      if ('event' in msg) {
+        const deliver = this.unixListeners.get(msg.listener);
+        if (deliver) deliver(halfOpen(handle as Socket));
+        else (handle as Socket | undefined)?.destroy();
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
@@ -140,6 +149,26 @@ export class WorkerPool {
         const r = await hold().request({ op: 'listen-tcp', host, port });
         const ok = check(r);
         return { server: halfOpenServer(r.handle as Server), port: ok.port ?? port };
+      },
+      listenUnix: async (path, opts): Promise<UnixListener> => {
+        const w = hold();
+        const ok = check(await w.request({ op: 'listen-unix', path, mask: opts.mask, unlink: opts.unlink }));
+        const id = ok.listener ?? 0;
+        // Connections that come before a callback is set wait for it.
+        const early: Socket[] = [];
+        let cb: ((sock: Socket) => void) | null = null;
+        w.unixListeners.set(id, (sock) => (cb ? cb(sock) : early.push(sock)));
+        return {
+          onConnection: (f) => {
+            cb = f;
+            for (const sock of early.splice(0)) f(sock);
+          },
+          close: () => {
+            if (!w.unixListeners.delete(id)) return;
+            for (const sock of early.splice(0)) sock.destroy();
+            if (!w.stopped) void w.request({ op: 'close-unix', listener: id }).catch(() => undefined);
+          },
+        };
       },
       listenAgent: async () => {
         // The directory is made by the user; the socket is bound here and given to the user.

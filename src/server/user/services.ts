@@ -9,6 +9,7 @@
  * Sockets and servers cross the process boundary as handles (Node's IPC), so the bytes of a
  * forwarded connection never go through the worker: it only makes the connect() or listen().
  */
+import { statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { agentDirectory, listenAgentSocket } from './agent-socket.js';
 
@@ -30,6 +31,20 @@ export interface ListenResult {
   readonly port: number;
 }
 
+/** A unix-socket listener bound as the user (streamlocal-forward@openssh.com). */
+export interface UnixListener {
+  /** Each accepted connection, paused and half-open. */
+  onConnection(cb: (sock: Socket) => void): void;
+  /** Stops listening and removes the socket file (as the user). */
+  close(): void;
+}
+
+/** How a streamlocal-forward socket is bound: StreamLocalBindMask and StreamLocalBindUnlink. */
+export interface UnixBindOptions {
+  readonly mask: number;
+  readonly unlink: boolean;
+}
+
 export interface UserServices {
   /** A TCP connection made as the user (direct-tcpip). */
   connectTcp(host: string, port: number): Promise<Socket>;
@@ -37,6 +52,8 @@ export interface UserServices {
   connectUnix(path: string): Promise<Socket>;
   /** A TCP listener bound as the user (tcpip-forward); connections are accepted in this process. */
   listenTcp(host: string, port: number): Promise<ListenResult>;
+  /** A unix-socket listener bound as the user (streamlocal-forward@openssh.com). */
+  listenUnix(path: string, opts: UnixBindOptions): Promise<UnixListener>;
   /** A private unix socket for agent forwarding, made by the user: its server and path. */
   listenAgent(): Promise<{ readonly server: Server; readonly path: string }>;
   /** This connection no longer needs the services (the worker may go once nobody does). */
@@ -64,6 +81,36 @@ function settle<T extends Socket>(sock: T): Promise<T> {
   });
 }
 
+/**
+ * Binds a unix-socket listener in this process, as sshd's unix_listener(): with `unlink`, an
+ * existing socket (only a socket) is removed first; the file is made under `mask`. Closing the
+ * server removes the file.
+ */
+export function bindUnix(path: string, opts: UnixBindOptions): Promise<Server> {
+  if (opts.unlink) {
+    try {
+      if (statSync(path).isSocket()) unlinkSync(path);
+    } catch {
+      // nothing there, or not ours to remove: bind() says what is wrong
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new ServiceError(err.message, err.code)));
+    // bind() happens inside listen(), synchronously: the mask covers it and nothing else.
+    const old = process.umask(opts.mask);
+    try {
+      server.listen({ path, exclusive: true }, () => {
+        server.removeAllListeners('error');
+        server.on('error', () => undefined);
+        resolve(server);
+      });
+    } finally {
+      process.umask(old);
+    }
+  });
+}
+
 /** Connects and listens in this process (tshd serving its own account). */
 export const localServices: UserServices = {
   connectTcp: (host, port) => settle(connect({ host, port, allowHalfOpen: true })),
@@ -78,6 +125,10 @@ export const localServices: UserServices = {
         resolve({ server, port: typeof a === 'object' && a ? a.port : port });
       });
     }),
+  listenUnix: async (path, opts) => {
+    const server = await bindUnix(path, opts);
+    return { onConnection: (cb) => server.on('connection', cb), close: () => server.close() };
+  },
   listenAgent: () => listenAgentSocket(agentDirectory()),
   release: () => undefined,
 };
