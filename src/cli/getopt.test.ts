@@ -26,4 +26,12 @@ describe('getopt', () => {
     }
     expect((caught as GetoptError).exitCode).toBe(255);
   });
+  it('takes the long options it is given, where a short option may stand, and nothing else', () => {
+    const r = getopt(['-l', '--json', '-v', 'op', '--json'], 'lv', 0, 1, ['json']);
+    expect(r.options).toEqual([{ opt: 'l' }, { opt: '--json' }, { opt: 'v' }]);
+    expect(r.optind).toBe(3);
+    expect(() => getopt(['--json'], 'lv')).toThrow('unknown option -- -');
+    expect(() => getopt(['--jsonx'], 'lv', 0, 1, ['json'])).toThrow('unknown option -- -');
+    expect(getopt(['-f', '--json'], 'f:', 0, 1, ['json']).options).toEqual([{ opt: 'f', arg: '--json' }]);
+  });
 });

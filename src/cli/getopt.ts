@@ -25,7 +25,17 @@ export class GetoptError extends UsageError {
   }
 }
 
-export function getopt(argv: readonly string[], optstring: string, start = 0, usageExit = 1): GetoptResult {
+/**
+ * `longOptions`: tsh's own `--name` flags (without arguments), accepted wherever a short option
+ * may stand and returned as `--name`. OpenSSH has none, so an empty list keeps getopt(3) exact.
+ */
+export function getopt(
+  argv: readonly string[],
+  optstring: string,
+  start = 0,
+  usageExit = 1,
+  longOptions: readonly string[] = [],
+): GetoptResult {
   const takesArg = new Map<string, boolean>();
   for (let i = 0; i < optstring.length; i++) {
     const c = optstring[i]!;
@@ -41,6 +51,11 @@ export function getopt(argv: readonly string[], optstring: string, start = 0, us
       break;
     }
     if (word.length < 2 || word[0] !== '-') break;
+    if (word.startsWith('--') && longOptions.includes(word.slice(2))) {
+      options.push({ opt: word });
+      i++;
+      continue;
+    }
     let j = 1;
     i++;
     while (j < word.length) {

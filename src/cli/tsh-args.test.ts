@@ -152,4 +152,12 @@ describe('parseSshUri', () => {
     expect(parseSshUri('ssh://h%zz@h')).toBe(-1);
     expect(parseSshUri('ssh://u%40x@h')).toEqual({ user: 'u@x', host: 'h', port: -1 });
   });
+  it('--json goes with -G, before or after the destination, never inside the command', () => {
+    expect(args(['-G', '--json', 'host'])).toMatchObject({ configTest: true, json: true, host: 'host' });
+    expect(args(['host', '-G', '--json'])).toMatchObject({ configTest: true, json: true, command: null });
+    expect(args(['-G', 'host', 'echo', '--json'])).toMatchObject({ json: false, command: 'echo --json' });
+    expect(args(['-G', 'host'])).toMatchObject({ json: false });
+    expect(failure(['--json', 'host'])).toBe('--json is only available with -G\r\n');
+    expect(failure(['--jsonx', 'host'])).toBe(`unknown option -- -\r\n${TSH_USAGE}\n`);
+  });
 });

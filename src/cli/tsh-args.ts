@@ -14,16 +14,11 @@ import { ConfigError } from '../config/parse.js';
 import { resolveClientConfig } from '../config/resolve.js';
 import { a2port, tildeExpand } from '../config/tokens.js';
 import { GetoptError, getopt } from './getopt.js';
+import { TSH_USAGE } from './help/tsh.js';
 
 export const SSH_OPTSTRING = '1246ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:PQ:R:S:TVw:W:XYy';
 
-export const TSH_USAGE = `usage: tsh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface]
-           [-b bind_address] [-c cipher_spec] [-D [bind_address:]port]
-           [-E log_file] [-e escape_char] [-F configfile] [-I pkcs11]
-           [-i identity_file] [-J [user@]host[:port]] [-L address]
-           [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option] [-p port]
-           [-Q query_option] [-R address] [-S ctl_path] [-W host:port]
-           [-w local_tun[:remote_tun]] destination [command [argument ...]]`;
+export { TSH_USAGE } from './help/tsh.js';
 
 export type MuxCommand = 'check' | 'forward' | 'exit' | 'stop' | 'cancel' | 'proxy';
 
@@ -37,6 +32,8 @@ export interface TshArgs {
   /** ssh_config lines from -o and from the flags, in the order the evaluator must see them. */
   readonly overrides: readonly string[];
   readonly configTest: boolean;
+  /** --json (tsh's own, with -G): the resolved configuration as a JSON object. */
+  readonly json: boolean;
   readonly logFile: string | null;
   readonly useSyslog: boolean;
   readonly muxCommand: MuxCommand | null;
@@ -263,6 +260,7 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
   let host: string | null = null;
   let configFile: string | null = null;
   let configTest = false;
+  let json = false;
   let logFile: string | null = null;
   let useSyslog = false;
   let mux: MuxCommand | null = null;
@@ -275,7 +273,7 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
   for (;;) {
     let res;
     try {
-      res = getopt(argv, SSH_OPTSTRING, start, 255);
+      res = getopt(argv, SSH_OPTSTRING, start, 255, ['json']);
     } catch (err) {
       if (err instanceof GetoptError) throw usage(`${err.message}\r\n`);
       throw err;
@@ -283,6 +281,10 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
     for (const { opt, arg } of res.options) {
       options.push(arg === undefined ? { opt } : { opt, arg });
       const a = arg ?? '';
+      if (opt === '--json') {
+        json = true;
+        continue;
+      }
       const fixed = FIXED_SETTINGS[opt];
       if (fixed) {
         for (const [keyword, value] of fixed) flagSet.set(keyword, value);
@@ -484,6 +486,7 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
   if (host === null) throw usage();
   if (rest.length === 0 && st.sessionType === 'subsystem') throw usage('You must specify a subsystem to invoke.\n');
   if (useSyslog && logFile !== null) throw fatal("Can't specify both -y and -E");
+  if (json && !configTest) throw fatal('--json is only available with -G');
   const overrides = [...[...flagSet].map(([k, v]) => `${k} ${v}`), ...ordered];
   if (stdio) overrides.push('ExitOnForwardFailure yes');
   return {
@@ -494,6 +497,7 @@ export function parseTshArgs(argv: readonly string[], pe: ParseEnv): TshInvocati
       configFile,
       overrides,
       configTest,
+      json,
       logFile,
       useSyslog,
       muxCommand: mux,

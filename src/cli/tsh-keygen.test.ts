@@ -76,4 +76,25 @@ describe('tsh-keygen argv → options', () => {
     expect(() => parseKeygenArgs(['-l', 'extra'], io2)).toThrow(ExitError);
     expect(io2.out()).toBe('Too many arguments.\n');
   });
+  it('--json goes with -l, anywhere among the flags', () => {
+    expect(parse('-l', '--json', '-f', 'k')).toMatchObject({ printFingerprint: true, json: true, file: 'k' });
+    expect(parse('--json', '-lf', 'k')).toMatchObject({ printFingerprint: true, json: true });
+    expect(parse('-l', '-f', 'k')).toMatchObject({ json: false });
+    // An option argument is never taken for the flag.
+    expect(parse('-l', '-f', '--json')).toMatchObject({ json: false, file: '--json' });
+    for (const argv of [['--json'], ['-B', '--json', '-f', 'k'], ['-F', 'h', '-l', '--json'], ['-y', '--json']]) {
+      const io = memoryIo();
+      let caught: unknown;
+      try {
+        parseKeygenArgs(argv, io);
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as ExitError).exitCode, argv.join(' ')).toBe(1);
+      expect(io.err()).toMatch(/^--json needs -l \(and not -B, -F, -R or -H\)\.\nusage: tsh-keygen /);
+    }
+    const io = memoryIo();
+    expect(() => parseKeygenArgs(['--jsonx'], io)).toThrow(ExitError);
+    expect(io.err()).toMatch(/^unknown option -- -\n/);
+  });
 });

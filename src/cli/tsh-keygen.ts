@@ -1,32 +1,19 @@
 /**
  * tsh-keygen's argv → KeygenOptions, then dispatch in ssh-keygen's order (known_hosts operations
  * first, then -l/-B, -p, -c, -e, -i, -y, -A, else generate). Usage errors exit 1 like ssh-keygen.
+ * `--json` (tsh-keygen's own) goes with -l only.
  */
 import { hostname, userInfo } from 'node:os';
 import { ExitError } from '../errors.js';
 import type { Io } from '../io.js';
 import { versionLine } from '../version.js';
 import { getopt, GetoptError } from './getopt.js';
+import { KEYGEN_USAGE } from './help/tsh-keygen.js';
 import type { ConvertFormat, FingerprintHash, KeygenOptions } from '../commands/keygen/options.js';
 
-export const KEYGEN_USAGE = `usage: tsh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
-                  [-m format] [-N new_passphrase] [-t ecdsa | ed25519 | rsa] [-Z cipher]
-       tsh-keygen -p [-a rounds] [-f keyfile] [-m format] [-N new_passphrase]
-                   [-P old_passphrase] [-Z cipher]
-       tsh-keygen -i [-f input_keyfile] [-m key_format]
-       tsh-keygen -e [-f input_keyfile] [-m key_format]
-       tsh-keygen -y [-f input_keyfile] [-P passphrase]
-       tsh-keygen -c [-a rounds] [-C comment] [-f keyfile] [-P passphrase]
-       tsh-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]
-       tsh-keygen -B [-f input_keyfile]
-       tsh-keygen -F hostname [-lv] [-f known_hosts_file]
-       tsh-keygen -H [-f known_hosts_file]
-       tsh-keygen -R hostname [-f known_hosts_file]
-       tsh-keygen -A [-a rounds] [-f prefix_path]
-       tsh-keygen -V | --version
-       tsh-keygen -h | --help`;
+export { KEYGEN_USAGE } from './help/tsh-keygen.js';
 
-const OPTSTRING = 'ABHVcehilpqvyC:E:F:N:P:R:Z:a:b:f:m:t:';
+export const KEYGEN_OPTSTRING = 'ABHVcehilpqvyC:E:F:N:P:R:Z:a:b:f:m:t:';
 
 function usage(io: Io, message?: string): never {
   if (message) io.stderr.write(`${message}\n`);
@@ -39,7 +26,7 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
   if (argv.length === 1 && argv[0] === '--version') return 'version';
   let parsed;
   try {
-    parsed = getopt(argv, OPTSTRING);
+    parsed = getopt(argv, KEYGEN_OPTSTRING, 0, 1, ['json']);
   } catch (err) {
     if (err instanceof GetoptError) usage(io, err.message);
     throw err;
@@ -61,6 +48,7 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
     importKey: false,
     printPublic: false,
     generateHostKeys: false,
+    json: false,
   };
   for (const { opt, arg } of parsed.options) {
     switch (opt) {
@@ -68,6 +56,7 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
         return 'help';
       case 'V':
         return 'version';
+      case '--json': o.json = true; break;
       case 'A': o.generateHostKeys = true; break;
       case 'B': o.bubbleBabble = true; break;
       case 'H': o.hashHosts = true; break;
@@ -112,6 +101,10 @@ export function parseKeygenArgs(argv: readonly string[], io: Io): KeygenOptions 
     io.stderr.write('Cannot use -l with -H or -R.\r\n'); // OpenSSH's error() ends lines with \r\n
     usage(io);
   }
+  // --json is tsh's own: the -l listing as JSON (not with -B, nor with -F/-R/-H).
+  if (o.json && (!o.printFingerprint || o.bubbleBabble || o.findHost !== undefined || o.removeHost !== undefined || o.hashHosts)) {
+    usage(io, '--json needs -l (and not -B, -F, -R or -H).');
+  }
   const env = io.env;
   const info = safeUserInfo();
   o.env = {
@@ -145,7 +138,8 @@ function safeUserInfo(): { username: string; homedir: string } {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const opts = parseKeygenArgs(argv, io);
   if (opts === 'help') {
-    io.stdout.write(`${KEYGEN_USAGE}\n`);
+    const [{ renderHelp }, { KEYGEN_HELP }] = await Promise.all([import('./help/text.js'), import('./help/tsh-keygen.js')]);
+    io.stdout.write(renderHelp(KEYGEN_HELP));
     return 0;
   }
   if (opts === 'version') {

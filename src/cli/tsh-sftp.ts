@@ -4,7 +4,7 @@
  */
 import type { Io } from '../io.js';
 import { versionLine } from '../version.js';
-import { SFTP_USAGE, SftpArgError, parseSftpArgs } from '../sftp/client/args.js';
+import { SftpArgError, parseSftpArgs } from '../sftp/client/args.js';
 import { runSftp } from '../sftp/client/main.js';
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -19,9 +19,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw err;
   }
   switch (inv.kind) {
-    case 'help':
-      io.stdout.write(`${SFTP_USAGE}\n`);
+    case 'help': {
+      const [{ renderHelp }, { SFTP_HELP }] = await Promise.all([import('./help/text.js'), import('./help/tsh-sftp.js')]);
+      io.stdout.write(renderHelp(SFTP_HELP));
       return 0;
+    }
     case 'version':
       io.stderr.write(`${versionLine('tsh-sftp')}\n`);
       return 0;

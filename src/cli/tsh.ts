@@ -7,13 +7,10 @@ import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { ExitError, TshError, strerror } from '../errors.js';
-import { ConfigError } from '../config/index.js';
 import type { Io } from '../io.js';
 import { versionLine } from '../version.js';
 import { ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGS, ALL_MACS, ALL_SIG_ALGS } from '../config/algorithms.js';
-import { printConfig } from '../commands/print-config.js';
-import { runSsh } from '../commands/ssh.js';
-import { TSH_USAGE, TshArgError, parseTshArgs } from './tsh-args.js';
+import { TshArgError, parseTshArgs } from './tsh-args.js';
 
 /** -Q lists (OpenSSH 9.2 as built by Debian). */
 function queryList(q: string): string[] | null {
@@ -66,9 +63,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     throw err;
   }
   switch (inv.kind) {
-    case 'help':
-      io.stdout.write(`${TSH_USAGE}\n`);
+    case 'help': {
+      const [{ renderHelp }, { TSH_HELP }] = await Promise.all([import('./help/text.js'), import('./help/tsh.js')]);
+      io.stdout.write(renderHelp(TSH_HELP));
       return 0;
+    }
     case 'version':
       io.stderr.write(`${versionLine('tsh')}\n`);
       return 0;
@@ -84,7 +83,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     case 'connect':
       break;
   }
+  // Loaded only now: -V, -Q and --help need neither the connection code nor ssh2.
   const args = inv.args;
-  if (args.configTest) return printConfig(args, io, { stdinIsTTY: io.stdinIsTTY });
+  if (args.configTest) {
+    const { printConfig } = await import('../commands/print-config.js');
+    return printConfig(args, io, { stdinIsTTY: io.stdinIsTTY });
+  }
+  const { runSsh } = await import('../commands/ssh.js');
   return runSsh(args, io);
 }

@@ -1,6 +1,7 @@
 /**
  * `tsh -G`: resolve the client configuration for the destination and print it as `ssh -G` does,
  * after the checks ssh.c makes before its dump (so the same command lines fail the same way).
+ * `tsh -G --json` prints the same dump as one JSON object (configJson).
  */
 import { spawnSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
@@ -118,6 +119,39 @@ export async function printConfig(args: TshArgs, io: Io, ctx: PrintConfigContext
   const note = ttyNote(args, cfg, ctx);
   if (note !== null && cfg.logLevel !== 'QUIET' && cfg.logLevel !== 'FATAL' && cfg.logLevel !== 'ERROR') logs.push(note);
   for (const l of logs) io.stderr.write(`${l}\r\n`);
-  io.stdout.write(dumpClientConfig(cfg));
+  io.stdout.write(args.json ? `${JSON.stringify(configJson(cfg), null, 2)}\n` : dumpClientConfig(cfg));
   return 0;
+}
+
+/** Keywords `ssh -G` prints once per value: always arrays in the JSON form (maybe empty). */
+const REPEATED = ['identityfile', 'certificatefile', 'dynamicforward', 'localforward', 'remoteforward', 'sendenv', 'setenv'];
+/** Keywords `ssh -G` prints as one space-separated list ("none" when empty): arrays of words. */
+const WORD_LISTS = new Set(['canonicaldomains', 'globalknownhostsfile', 'userknownhostsfile', 'logverbose', 'permitremoteopen', 'canonicalizepermittedcnames']);
+/** Integer keywords: JSON numbers ("none" becomes null). */
+const NUMBERS = new Set([
+  'port', 'canonicalizemaxdots', 'connectionattempts', 'forwardx11timeout', 'numberofpasswordprompts',
+  'serveralivecountmax', 'serveraliveinterval', 'requiredrsasize', 'connecttimeout',
+]);
+
+export type ConfigJsonValue = string | number | null | string[];
+
+/**
+ * The `tsh -G` dump as a JSON object: keyword (lowercase, as -G prints it) → the value as -G
+ * prints it; numbers for integer keywords; arrays for keywords that hold several values.
+ */
+export function configJson(cfg: ResolvedClientConfig): Record<string, ConfigJsonValue> {
+  const out: Record<string, ConfigJsonValue> = {};
+  for (const k of REPEATED) out[k] = [];
+  for (const line of dumpClientConfig(cfg).split('\n')) {
+    if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const raw = sp < 0 ? line : line.slice(0, sp);
+    const key = raw.toLowerCase();
+    const value = sp < 0 ? '' : line.slice(sp + 1);
+    if (REPEATED.includes(key)) (out[key] as string[]).push(value);
+    else if (WORD_LISTS.has(key)) out[key] = value === 'none' ? [] : value.split(' ');
+    else if (NUMBERS.has(key)) out[key] = /^-?[0-9]+$/.test(value) ? Number(value) : null;
+    else out[key] = value;
+  }
+  return out;
 }

@@ -65,4 +65,6 @@ export interface KeygenOptions {
   readonly printPublic: boolean;
   /** -A */
   readonly generateHostKeys: boolean;
+  /** --json (tsh's own): -l prints a JSON array instead of ssh-keygen's lines */
+  readonly json: boolean;
 }

@@ -133,6 +133,6 @@ function stdoutStream(): Writable {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const code = await main(process.argv.slice(2));
-  process.stdout.end(() => process.exit(code));
+  // No top-level await: the single executable bundles this module as CommonJS (bin/sea.ts).
+  void main(process.argv.slice(2)).then((code) => process.stdout.end(() => process.exit(code)));
 }
