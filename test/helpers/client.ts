@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { tempHome } from './run.js';
-import type { Sshd } from './sshd.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startSshd, type Sshd } from './sshd.js';
 
 export interface ClientHome {
   readonly home: string;
@@ -48,4 +49,23 @@ export function target(sshd: Sshd, extra: readonly string[] = []): string[] {
  */
 export function sshHomeArgs(home: string, key = 'id_ed25519'): string[] {
   return ['-o', `UserKnownHostsFile=${home}/.ssh/known_hosts`, '-o', `IdentityFile=${home}/.ssh/${key}`, '-o', 'IdentitiesOnly=yes'];
+}
+
+/**
+ * For a test file (or a describe block): a client HOME with a key, and an OpenSSH sshd that
+ * authorizes it and is in the HOME's known_hosts; started before the tests, removed after them.
+ * Read `.home` and `.sshd` inside tests and hooks.
+ */
+export function useSshdClient(): { readonly home: ClientHome; readonly sshd: Sshd } {
+  const fx = {} as { home: ClientHome; sshd: Sshd };
+  beforeAll(async () => {
+    fx.home = clientHome();
+    fx.sshd = await startSshd({ authorizedKeys: [fx.home.pub] });
+    trustSshd(fx.home, fx.sshd);
+  });
+  afterAll(async () => {
+    await fx.sshd?.stop();
+    fx.home?.cleanup();
+  });
+  return fx;
 }

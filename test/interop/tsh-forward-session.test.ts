@@ -5,13 +5,12 @@
  * the `~C` command line (-L, -R, -D, -KL) and `~#` list, compared with ssh under a terminal.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPty, tempDir, type PtySession } from '../helpers/run.js';
 import { freePort } from '../helpers/sshd.js';
 import { LOGIN, sshHomeArgs, target } from '../helpers/client.js';
-import { blobServer, curl, holdPort, roundTrip, runTo, waitPort, forwardFixture } from './tsh-forward-util.js';
+import { backgroundTsh, blobServer, curl, holdPort, roundTrip, runTo, waitPort, forwardFixture } from './tsh-forward-util.js';
 import { connect, type Socket } from 'node:net';
 
 const f = forwardFixture();
@@ -118,22 +117,6 @@ describe('tsh -f', () => {
     }
   });
 });
-
-/** The PIDs of background tsh copies (TSH_FORK_CHILD=1) whose arguments include `arg`. */
-function backgroundTsh(arg: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (!argv.includes(arg) || !argv.some((a) => a.endsWith('tsh.js'))) continue;
-      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes('TSH_FORK_CHILD=1')) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
