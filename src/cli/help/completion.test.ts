@@ -80,7 +80,7 @@ describe('completion scripts', () => {
     }
   });
 
-  // zsh is not installed on this machine, so the zsh script is checked as text only.
+  // completion-zsh.test.ts runs the zsh script in zsh; this checks its text.
   it('the zsh script is well-formed text: #compdef first, quotes balanced on every line', () => {
     const zsh = zshCompletion();
     expect(zsh.startsWith('#compdef tsh tshd tsh-sftp tsh-keygen\n')).toBe(true);

@@ -218,32 +218,66 @@ export function bashCompletion(): string {
   return lines.join('\n');
 }
 
-/** One zsh _arguments spec: `*-p+[text]:port:action`, repeatable like the C parsers allow. */
+/** The first sentence of an option's help text (a period in "e.g." or "i.e." does not end it). */
+function firstSentence(text: string): string {
+  const t = plain(text);
+  const re = /\.(?=\s|$)/g;
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    if (!/\b(?:e\.g|i\.e)$/.test(t.slice(0, m.index))) return t.slice(0, m.index);
+  }
+  return t;
+}
+
+/** The flags of `h` that take an argument, as one string of letters ("BbcD..."). */
+function argLetters(h: ToolHelp): string {
+  return argKinds(h)
+    .map(([f]) => f)
+    .filter((f) => /^-[A-Za-z0-9]$/.test(f))
+    .map((f) => f[1])
+    .join('');
+}
+
+/**
+ * One zsh _arguments spec: `*-p+[text]:port:action`, repeatable like the C parsers allow. In the
+ * [explanation] `\`, `[` and `]` are escaped; in the message, `:` (as _arguments reads them).
+ */
 function zshSpec(o: NonNullable<ToolHelp['options']>[number]): string {
-  const first = plain(o.text).split(/(?<=\.)\s/)[0]!.replace(/[[\]:\\]/g, '').replace(/\.$/, '');
+  const text = firstSentence(o.text).replace(/[\\[\]]/g, '\\$&');
   const long = o.flag.startsWith('--');
-  let spec = `${long ? '' : '*'}${o.flag}${o.arg !== undefined ? (long ? '=' : '+') : ''}[${first}]`;
+  let spec = `${long ? '' : '*'}${o.flag}${o.arg !== undefined ? (long ? '=' : '+') : ''}[${text}]`;
   if (o.arg !== undefined) {
-    const name = o.arg.replace(/[[\]:\\]/g, '');
+    const name = o.arg.replace(/[\\:]/g, '\\$&');
     const c = o.complete;
+    // An action that is a command gets _arguments' compadd options (-J, -X ...) as its arguments.
     let action = ' ';
     if (c === 'file') action = '_files';
-    else if (c === 'host') action = '_tsh_dest';
+    else if (c === 'host') action = o.flag === '-J' ? '_tsh_jump' : '_tsh_dest';
     else if (c === 'user') action = '_users';
-    else if (c === 'client-option') action = '_tsh_keyword client';
-    else if (c === 'server-option') action = '_tsh_keyword server';
-    else if (Array.isArray(c)) action = `(${c.join(' ')})`;
+    else if (c === 'client-option') action = '_tsh_client_keyword';
+    else if (c === 'server-option') action = '_tsh_server_keyword';
+    else if (Array.isArray(c) && c.every((w) => w.endsWith('='))) {
+      // "buffer=": the value follows without a space.
+      action = `{_wanted values expl ${sq(o.arg)} compadd -S '' -- ${c.join(' ')}}`;
+    } else if (Array.isArray(c)) action = `(${c.join(' ')})`;
     spec += `:${name}:${action}`;
   }
   return sq(spec);
 }
 
 export function zshCompletion(): string {
-  const operands: Record<string, string[]> = {
-    tsh: [sq('1:destination:_tsh_dest'), sq('*::remote command:_default')],
-    'tsh-sftp': [sq('1:destination:_tsh_sftp_dest'), sq('2:local path:_files')],
-    tshd: [],
-    'tsh-keygen': [],
+  const tsh = TOOL_HELP.find((h) => h.name === 'tsh')!;
+  const sftp = TOOL_HELP.find((h) => h.name === 'tsh-sftp')!;
+  // tsh-sftp, like sftp's getopt(3), reads no option after the destination (-A '-*'); tsh reads
+  // options up to the remote command, which _tsh_in_command finds (the command is not completed).
+  const args: Record<string, { flags: string; operands: string[]; before?: string[] }> = {
+    tsh: {
+      flags: '-s -S',
+      operands: [sq('1:destination:_tsh_dest'), sq('*:remote command: ')],
+      before: [`      if _tsh_in_command ${argLetters(tsh)}; then`, "        _message 'remote command'", '        return 1', '      fi'],
+    },
+    'tsh-sftp': { flags: "-s -S -A '-*'", operands: [sq('1:destination:_tsh_sftp_dest'), sq('2:local path:_files')] },
+    tshd: { flags: '-s -S', operands: [] },
+    'tsh-keygen': { flags: '-s -S', operands: [] },
   };
   const lines: string[] = [
     '#compdef tsh tshd tsh-sftp tsh-keygen',
@@ -259,57 +293,114 @@ export function zshCompletion(): string {
     '  return 0',
     '}',
     '',
-    '# [user@]host',
+    "# [user@]host. The arguments are compadd options (from _arguments).",
     '_tsh_dest() {',
     '  local -a hosts expl',
     '  hosts=(${(fu)"$(_tsh_hosts_list)"})',
     "  compset -P '*@'",
-    '  _wanted hosts expl host compadd -a hosts',
+    '  _wanted hosts expl host compadd "$@" -a hosts',
     '}',
     '',
-    '# [user@]host[:path]: remote files through tsh in batch mode, with the connection options given.',
+    '# -J: [user@]host[:port] hops separated by commas.',
+    '_tsh_jump() {',
+    "  compset -P '*,'",
+    '  _tsh_dest "$@"',
+    '}',
+    '',
+    '# True when the word being completed is in tsh\'s remote command: after a second operand, or',
+    '# after the destination when -- came first. $1: the letters of the flags that take an argument.',
+    '_tsh_in_command() {',
+    '  local i=2 w rest operands=0 opts=1',
+    '  while (( i < CURRENT )); do',
+    '    w=$words[i]',
+    '    if (( opts )) && [[ $w == -- ]]; then',
+    '      opts=0',
+    '    elif (( opts )) && [[ $w == -?* ]]; then',
+    '      rest=${w#-}',
+    '      [[ $rest == -* ]] && rest=',
+    '      while [[ -n $rest ]]; do',
+    '        if [[ $1 == *"${rest[1]}"* ]]; then',
+    '          [[ -z ${rest[2,-1]} ]] && (( i++ ))',
+    '          break',
+    '        fi',
+    '        rest=${rest[2,-1]}',
+    '      done',
+    '    else',
+    '      (( ++operands > 1 )) && return 0',
+    '    fi',
+    '    (( i++ ))',
+    '  done',
+    '  return 1',
+    '}',
+    '',
+    "# [user@]host[:path]: remote files through tsh in batch mode, with the command line's -P, -F,",
+    '# -i, -J and -o options. The arguments are compadd options (from _arguments).',
     '_tsh_sftp_dest() {',
     '  local -a conn found expl',
-    '  local i',
-    '  for (( i = 2; i < CURRENT; i++ )); do',
-    '    case $words[i] in',
-    '      -P) conn+=(-p "$words[i+1]") ;;',
-    '      -F|-i|-J|-o) conn+=("$words[i]" "$words[i+1]") ;;',
-    '    esac',
+    '  local i=2 w rest c arg',
+    '  while (( i < CURRENT )); do',
+    '    w=$words[i]',
+    '    [[ $w == -- ]] && break',
+    '    rest=${w#-}',
+    '    while [[ $w == -?* && -n $rest ]]; do',
+    '      c=${rest[1]}',
+    `      if [[ ${sq(argLetters(sftp))} == *"$c"* ]]; then`,
+    '        arg=${rest[2,-1]}',
+    '        [[ -z $arg ]] && arg=$words[++i]',
+    '        case $c in',
+    '          P) conn+=(-p "$arg") ;;',
+    '          F|i|J|o) conn+=("-$c" "$arg") ;;',
+    '        esac',
+    '        break',
+    '      fi',
+    '      rest=${rest[2,-1]}',
+    '    done',
+    '    (( i++ ))',
     '  done',
     "  if compset -P 1 '*:'; then",
     '    local userhost=${IPREFIX%:}',
-    '    found=(${(f)"$(tsh -o BatchMode=yes -o ConnectTimeout=5 $conn $userhost command ls -aF1dL "${(q)PREFIX}*" 2>/dev/null </dev/null)"})',
-    "    found=(${found%[*@|=]})",
-    "    _wanted files expl 'remote file' compadd -Q -- $found",
+    '    # The remote shell reads the pattern: the typed path, unquoted then quoted for it, and *.',
+    '    found=(${(f)"$(tsh -o BatchMode=yes -o ConnectTimeout=5 $conn $userhost command ls -aF1dL -- "${(q)${(Q)PREFIX}}*" 2>/dev/null </dev/null)"})',
+    '    # ls -F marks: directories keep their /, and no space follows them.',
+    '    found=(${found%[*@|=]})',
+    '    local ret=1',
+    "    _wanted files expl 'remote file' compadd \"$@\" -- ${found:#*/} && ret=0",
+    "    _wanted directories expl 'remote directory' compadd \"$@\" -S '' -- ${(M)found:#*/} && ret=0",
+    '    return ret',
     '  else',
-    '    _tsh_dest',
+    '    _tsh_dest "$@"',
     '  fi',
     '}',
     '',
-    `_tsh_client_keywords=(${clientOptionKeywords().join(' ')})`,
-    `_tsh_server_keywords=(${serverOptionKeywords().join(' ')})`,
+    `typeset -ga _tsh_client_keywords=(${clientOptionKeywords().join(' ')})`,
+    `typeset -ga _tsh_server_keywords=(${serverOptionKeywords().join(' ')})`,
     '',
-    '# -o Keyword=',
-    '_tsh_keyword() {',
+    '# -o Keyword= (nothing once the = is typed). The arguments are compadd options (from _arguments).',
+    '_tsh_client_keyword() {',
     '  local -a expl',
-    "  [[ $PREFIX == *=* ]] && return 1",
-    '  if [[ $1 == server ]]; then',
-    "    _wanted keywords expl keyword compadd -S = -a _tsh_server_keywords",
-    '  else',
-    "    _wanted keywords expl keyword compadd -S = -a _tsh_client_keywords",
-    '  fi',
+    '  [[ $PREFIX == *=* ]] && return 1',
+    '  _wanted keywords expl keyword compadd "$@" -S = -a _tsh_client_keywords',
+    '}',
+    '',
+    '_tsh_server_keyword() {',
+    '  local -a expl',
+    '  [[ $PREFIX == *=* ]] && return 1',
+    '  _wanted keywords expl keyword compadd "$@" -S = -a _tsh_server_keywords',
     '}',
     '',
     '_tsh() {',
     '  case $service in',
-    ...TOOL_HELP.flatMap((h) => [
-      `    ${h.name})`,
-      `      _arguments -s -S \\`,
-      ...[...(h.options ?? []).map(zshSpec), ...operands[h.name]!].map((s) => `        ${s} \\`),
-      '        && return 0',
-      '      ;;',
-    ]),
+    ...TOOL_HELP.flatMap((h) => {
+      const a = args[h.name]!;
+      return [
+        `    ${h.name})`,
+        ...(a.before ?? []),
+        `      _arguments ${a.flags} \\`,
+        ...[...(h.options ?? []).map(zshSpec), ...a.operands].map((s) => `        ${s} \\`),
+        '        && return 0',
+        '      ;;',
+      ];
+    }),
     '  esac',
     '  return 1',
     '}',
