@@ -63,9 +63,15 @@ export interface Pair {
   b: RunResult;
 }
 
-/** Replaces the side's directories with R and L, and tsh-sftp's program name with sftp's. */
+/** The line tsh-sftp's `help` adds for its own `ls --json` (tsh-sftp-json.test.ts checks it). */
+export const JSON_HELP_LINE = 'ls --json [-afrSt] [path]          List as one JSON array (tsh-sftp only)\n';
+
+/**
+ * Replaces the side's directories with R and L, and tsh-sftp's program name with sftp's; drops
+ * the help line of tsh-sftp's own `ls --json`.
+ */
 export function norm(text: string, s: Side): string {
-  return text.split(s.remote).join('R').split(s.local).join('L').replace(/\btsh-sftp\b/g, 'sftp').replace(/\btsh\b/g, 'ssh');
+  return text.split(JSON_HELP_LINE).join('').split(s.remote).join('R').split(s.local).join('L').replace(/\btsh-sftp\b/g, 'sftp').replace(/\btsh\b/g, 'ssh');
 }
 
 /** Runs `script` (with R/L placeholders for the side's directories) through sftp -b and tsh-sftp -b. */

@@ -33,6 +33,8 @@ export interface SftpArgs {
   readonly user: string | null;
   readonly file1: string | null;
   readonly file2: string | null;
+  /** -s: the subsystem name ("sftp"), or a server program's path (run as a command). */
+  readonly subsystem: string;
 }
 
 export type SftpInvocation = { kind: 'run'; args: SftpArgs } | { kind: 'version' } | { kind: 'help' };
@@ -286,6 +288,7 @@ export function parseSftpArgs(argv: readonly string[]): SftpInvocation {
       user,
       file1,
       file2: operands[1] ?? null,
+      subsystem: subsystem ?? 'sftp',
     },
   };
 }

@@ -25,6 +25,7 @@ lmkdir path                        Create local directory
 ln [-s] oldpath newpath            Link remote file (-s for symlink)
 lpwd                               Print local working directory
 ls [-1afhlnrSt] [path]             Display remote directory listing
+ls --json [-afrSt] [path]          List as one JSON array (tsh-sftp only)
 lumask umask                       Set local umask to 'umask'
 mkdir path                         Create remote directory
 progress                           Toggle display of progress meter
@@ -97,6 +98,8 @@ export const LS_SIZE_SORT = 0x20;
 export const LS_REVERSE_SORT = 0x40;
 export const LS_SHOW_ALL = 0x80;
 export const LS_SI_UNITS = 0x100;
+/** ls --json (tsh-sftp's own): one JSON array of entries. */
+export const LS_JSON = 0x200;
 export const VIEW_FLAGS = LS_LONG_VIEW | LS_SHORT_VIEW | LS_NUMERIC_VIEW | LS_SI_UNITS;
 export const SORT_FLAGS = LS_NAME_SORT | LS_TIME_SORT | LS_SIZE_SORT;
 
@@ -239,6 +242,13 @@ export function parseArgs(line: string, log: Logger): Parsed | null {
     }
     case 'ls': {
       let lflag = LS_NAME_SORT;
+      // --json among the flags (before the path); sftp has no long options.
+      for (let i = 1; i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--'; ) {
+        if (argv[i] === '--json') {
+          argv.splice(i, 1);
+          lflag |= LS_JSON;
+        } else i++;
+      }
       let res;
       try {
         res = cmdGetopt(argv, '1Safhlnrt', 'ls', log);
@@ -278,7 +288,7 @@ export function parseArgs(line: string, log: Logger): Parsed | null {
         }
       }
       p.l = lflag;
-      if (argc - res.optind > 0) p.path1 = argv[res.optind]!;
+      if (argv.length - res.optind > 0) p.path1 = argv[res.optind]!;
       break;
     }
     case 'lls':

@@ -1,10 +1,11 @@
 /**
  * sftp's `ls` (do_ls_dir, do_globbed_ls): short listings in columns as wide as the terminal,
  * long ones from the server's longname or formatted here (ls_file) with remote user and group
- * names, sorted by name, time or size, reversed, hidden names on request.
+ * names, sorted by name, time or size, reversed, hidden names on request. `ls --json` (tsh-sftp's
+ * own) prints the same selection, in the same order, as one JSON array.
  */
 import type { Logger } from '../../session/log.js';
-import { LS_LONG_VIEW, LS_NAME_SORT, LS_REVERSE_SORT, LS_SHORT_VIEW, LS_SHOW_ALL, LS_SI_UNITS, LS_TIME_SORT, LS_NUMERIC_VIEW, SORT_FLAGS } from './commands.js';
+import { LS_JSON, LS_LONG_VIEW, LS_NAME_SORT, LS_REVERSE_SORT, LS_SHORT_VIEW, LS_SHOW_ALL, LS_SI_UNITS, LS_TIME_SORT, LS_NUMERIC_VIEW, SORT_FLAGS } from './commands.js';
 import { lsFile } from './format.js';
 import { glob, type GlobFs } from './glob.js';
 import { fx2txt, isDir, ReaddirError, SftpError, type Attrs, type DirEntry, type Remote } from './remote.js';
@@ -130,6 +131,11 @@ export class Lister {
       colspace = Math.min(Math.floor(width / columns), width);
     }
     const list = this.sortEntries(d, lflag, (e) => e.filename, (e) => e.attrs);
+    if (lflag & LS_JSON) {
+      const shown = list.filter((e) => e.filename[0] !== '.' || lflag & LS_SHOW_ALL);
+      await this.json(shown.map((e) => ({ name: pathStrip(pathAppend(path, e.filename), strip), path: pathAppend(path, e.filename), attrs: e.attrs })));
+      return 0;
+    }
     const ugNeeded = lflag & LS_LONG_VIEW;
     const useLocal = (lflag & (LS_NUMERIC_VIEW | LS_SI_UNITS)) !== 0 || this.o.remote.hasExt('users-groups-by-id@openssh.com');
     if (ugNeeded && useLocal) this.learnNames(d);
@@ -171,6 +177,14 @@ export class Lister {
       colspace = Math.floor(width / columns);
     }
     const idx = this.sortEntries(g.paths.map((_, i) => i), lflag, (i) => g.paths[i]!, (i) => g.stats[i] ?? null);
+    if (lflag & LS_JSON) {
+      // The glob marks directories with a slash (the name is shown without it) and keeps a
+      // symlink's target's attributes (as OpenSSH's does): each entry is looked at itself.
+      const paths = idx.map((i) => g.paths[i]!.replace(/(.)\/$/, '$1'));
+      const own = await Promise.all(paths.map((p, k) => this.o.remote.lstat(p).catch(() => g.stats[idx[k]!] ?? null)));
+      await this.json(paths.map((p, k) => ({ name: pathStrip(p, strip), path: p, attrs: own[k]! })));
+      return 0;
+    }
     const names = lflag & LS_LONG_VIEW ? await this.names(g.paths, g.stats) : null;
     const cols = new Columns(out, columns, colspace);
     for (const i of idx) {
@@ -189,10 +203,37 @@ export class Lister {
     return 0;
   }
 
+  /** ls --json: the entries as one array; symlink targets are read all at once. */
+  private async json(list: readonly { name: string; path: string; attrs: Attrs | null }[]): Promise<void> {
+    const out = await Promise.all(
+      list.map(async ({ name, path, attrs }) => {
+        const a = attrs ?? {};
+        const e: Record<string, unknown> = {
+          name,
+          type: a.mode === undefined ? null : fileType(a.mode),
+          size: a.size ?? null,
+          mode: a.mode === undefined ? null : (a.mode & 0o7777).toString(8).padStart(4, '0'),
+          uid: a.uid ?? null,
+          gid: a.gid ?? null,
+          mtime: a.mtime === undefined ? null : new Date(a.mtime * 1000).toISOString(),
+        };
+        if (e.type === 'symlink') e.target = await this.o.remote.readlink(path).catch(() => null);
+        return e;
+      }),
+    );
+    this.o.out(`${JSON.stringify(out)}\n`);
+  }
+
   private async statIsDir(path: string, lst: Attrs): Promise<boolean> {
     // gl_statv holds lstat; a marked path ("dir/") is a directory through a symlink.
     return path.endsWith('/') && !isDir(lst) && (await this.o.remote.stat(path).then(isDir, () => false));
   }
+}
+
+const TYPES: Record<number, string> = { 0o010000: 'fifo', 0o020000: 'char', 0o040000: 'dir', 0o060000: 'block', 0o100000: 'file', 0o120000: 'symlink', 0o140000: 'socket' };
+
+function fileType(mode: number): string {
+  return TYPES[mode & 0o170000] ?? 'unknown';
 }
 
 type Names = { user: (u: number) => string | null; group: (g: number) => string | null } | null;

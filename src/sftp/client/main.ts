@@ -105,7 +105,7 @@ export async function runSftp(a: SftpArgs, io: Io): Promise<number> {
 async function session(a: SftpArgs, io: Io, conn: Connection, log: Logger, batchLines: string[] | null): Promise<number> {
   let sftp: SFTPWrapper;
   try {
-    sftp = await new Promise<SFTPWrapper>((resolve, reject) => conn.client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+    sftp = await openSftp(conn, a.subsystem);
   } catch {
     createLogger(io.stderr, LOG_LEVELS[conn.cfg.logLevel]).error('subsystem request failed on channel 0');
     log.fatal('Connection closed');
@@ -201,6 +201,34 @@ async function session(a: SftpArgs, io: Io, conn: Connection, log: Logger, batch
     sftp.off('close', onClose);
     sftp.end();
   }
+}
+
+/**
+ * The SFTP channel. ssh2's sftp() always asks for the "sftp" subsystem; for `-s name` (or `-s
+ * /path/to/sftp-server`, run as a command, as ssh does for a name with a slash) its request is
+ * swapped for the one sftp would send while the channel opens.
+ */
+function openSftp(conn: Connection, subsystem: string): Promise<SFTPWrapper> {
+  const proto = (conn.client as unknown as { _protocol: { subsystem(id: number, name: string, wantReply: boolean): void; exec(id: number, cmd: string, wantReply: boolean): void } })._protocol;
+  const original = Object.getOwnPropertyDescriptor(proto, 'subsystem');
+  if (subsystem !== 'sftp') {
+    const subsystemOf = proto.subsystem.bind(proto);
+    proto.subsystem = (id, name, wantReply) => {
+      if (name === 'sftp' && subsystem.includes('/')) proto.exec(id, subsystem, wantReply);
+      else subsystemOf(id, name === 'sftp' ? subsystem : name, wantReply);
+    };
+  }
+  const restore = (): void => {
+    if (original) Object.defineProperty(proto, 'subsystem', original);
+    else delete (proto as { subsystem?: unknown }).subsystem;
+  };
+  return new Promise<SFTPWrapper>((resolve, reject) =>
+    conn.client.sftp((err, s) => {
+      restore();
+      if (err) reject(err);
+      else resolve(s);
+    }),
+  );
 }
 
 async function loop(a: SftpArgs, io: Io, shell: SftpShell, stop: () => boolean, batchLines: string[] | null): Promise<number> {

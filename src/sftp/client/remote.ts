@@ -11,6 +11,9 @@
  */
 import type { SFTPWrapper, Stats, FileEntryWithStats } from 'ssh2';
 
+/** sftp-common.h SFTP_MAX_MSG_LENGTH. */
+const MAX_MSG = 256 * 1024;
+
 export const FX = { OK: 0, EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, BAD_MESSAGE: 5, NO_CONNECTION: 6, CONNECTION_LOST: 7, OP_UNSUPPORTED: 8 } as const;
 
 const FX_TEXT: Record<number, string> = {
@@ -101,8 +104,10 @@ export class Remote {
 
   constructor(readonly sftp: SFTPWrapper) {
     const internals = sftp as unknown as { _maxReadLen?: number; _maxWriteLen?: number; _isOpenSSH?: boolean };
-    this.maxRead = internals._maxReadLen ?? 32768;
-    this.maxWrite = internals._maxWriteLen ?? 32768;
+    // As sftp-client.c: a server's limits only lower the 256 KiB packets the client accepts (ssh2
+    // fails the channel on a bigger reply, so a server offering more must not be believed).
+    this.maxRead = Math.min(internals._maxReadLen ?? 32768, MAX_MSG - 1024);
+    this.maxWrite = Math.min(internals._maxWriteLen ?? 32768, MAX_MSG - 1024);
     internals._isOpenSSH = true;
   }
 
@@ -172,8 +177,8 @@ export class Remote {
     return this.call<void>((cb) => this.sftp.close(h, cb as never));
   }
   /** One READ: the bytes (fewer at end of file), empty at EOF. */
-  read(h: Buffer, len: number, position: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(len);
+  read(h: Buffer, len: number, position: number, into?: Buffer): Promise<Buffer> {
+    const buf = into !== undefined && into.length >= len ? into : Buffer.allocUnsafe(len);
     return new Promise((resolve, reject) => {
       try {
         this.sftp.read(h, buf, 0, len, position, (err, n) => (err ? reject(toSftpError(err)) : resolve(buf.subarray(0, n))));
@@ -181,6 +186,20 @@ export class Remote {
         reject(toSftpError(err));
       }
     });
+  }
+  /**
+   * Runs `f` (which sends requests) with the connection's socket corked, so a burst of requests
+   * leaves in one write rather than one system call per packet.
+   */
+  batch(f: () => void): void {
+    const sock = (this.sftp as unknown as { _client?: { _sock?: { cork?: () => void; uncork?: () => void } } })._client?._sock;
+    if (typeof sock?.cork !== 'function' || typeof sock.uncork !== 'function') return f();
+    sock.cork();
+    try {
+      f();
+    } finally {
+      sock.uncork();
+    }
   }
   write(h: Buffer, data: Buffer, position: number): Promise<void> {
     return this.call<void>((cb) => this.sftp.write(h, data, 0, data.length, position, cb as never));
@@ -209,6 +228,10 @@ export class Remote {
   }
   fsync(h: Buffer): Promise<void> {
     return this.call<void>((cb) => this.sftp.ext_openssh_fsync(h, cb as never));
+  }
+  /** SSH2_FXP_READLINK: a symlink's target. */
+  readlink(p: string): Promise<string> {
+    return this.call<string>((cb) => this.sftp.readlink(p, cb as never));
   }
   /** SSH2_FXP_SYMLINK in OpenSSH's argument order: the target, then the link. */
   symlink(target: string, link: string): Promise<void> {

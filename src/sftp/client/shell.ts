@@ -8,11 +8,15 @@ import type { Logger } from '../../session/log.js';
 import { strerror } from '../../errors.js';
 import { fmtScaled } from './format.js';
 import { glob, type GlobFs } from './glob.js';
-import { fx2txt, isDir, SftpError, type Attrs, type Remote } from './remote.js';
+import { fx2txt, isDir, isReg, SftpError, type Attrs, type Remote } from './remote.js';
 import { escapeGlob } from './tokenize.js';
 import { HELP_TEXT, ParseFail, parseArgs, prefixes, type Parsed } from './commands.js';
 import { Lister, pathAppend } from './ls.js';
 import { download, downloadDir, upload, uploadDir, type Meter, type XferContext } from './transfer.js';
+import { parallelRunner, serialRunner, settle, type Runner } from './parallel.js';
+
+/** Files in flight at once in get -r, put -r, mget and mput (fewer with a small -R). */
+const MAX_FILES_IN_FLIGHT = 16;
 
 export interface ShellOptions {
   readonly remote: Remote;
@@ -103,6 +107,17 @@ export class SftpShell {
       numRequests: this.o.numRequests,
       limitBps: this.o.limitBps,
     };
+  }
+
+  /**
+   * How a command's transfers run: several files at once (their output still in sftp's order)
+   * unless a progress meter is on screen or -l limits the rate, which need one at a time.
+   */
+  private runner(): Runner {
+    const ctx = this.xfer();
+    const width = Math.min(MAX_FILES_IN_FLIGHT, Math.floor(this.o.numRequests / 4));
+    const meterShown = this.showProgress && this.o.meter !== null;
+    return width > 1 && !meterShown && this.o.limitBps <= 0 ? parallelRunner(ctx, width) : serialRunner(ctx);
   }
 
   private remoteGlobFs(): GlobFs {
@@ -547,8 +562,10 @@ export class SftpShell {
       this.log.error(`Multiple source paths, but destination "${dst}" is not a directory`);
       return false;
     }
-    let ok = true;
-    for (const path of g.paths) {
+    const r = this.runner();
+    const results: Promise<boolean>[] = [];
+    for (let i = 0; i < g.paths.length; i++) {
+      const path = g.paths[i]!;
       if (this.interruptedFlag) break;
       const filename = basename(path);
       let absDst: string;
@@ -556,13 +573,17 @@ export class SftpShell {
       else if (dst !== null) absDst = pathAppend(dst, filename);
       else absDst = filename;
       const res = resume || o.global.a;
-      if (!o.quiet) o.out(res ? `Resuming ${path} to ${absDst}\n` : `Fetching ${path} to ${absDst}\n`);
+      if (!o.quiet) r.ctx.out(res ? `Resuming ${path} to ${absDst}\n` : `Fetching ${path} to ${absDst}\n`);
       const flags = { preserve: pflag || o.global.p, resume: res, fsync: fflag || o.global.f };
-      if (path.endsWith('/') && (rflag || o.global.r)) {
-        if (!(await downloadDir(this.xfer(), path, absDst, flags))) ok = false;
-      } else if (!(await download(this.xfer(), path, absDst, null, flags))) ok = false;
+      if (path.endsWith('/') && (rflag || o.global.r)) results.push((await downloadDir(r, path, absDst, flags)).done);
+      else {
+        // The glob's lstat: a symlink or an unknown size counts as large (it runs alone).
+        const st = g.stats[i];
+        const big = !st || !isReg(st) || (st.size ?? Infinity) > 4 * o.readLen;
+        results.push((await r.file(big, (c) => download(c, path, absDst, null, flags))).done);
+      }
     }
-    return ok;
+    return settle(results);
   }
 
   /** process_put(). */
@@ -576,14 +597,16 @@ export class SftpShell {
       this.log.error(`Multiple paths match, but destination "${tmpDst}" is not a directory`);
       return false;
     }
-    let ok = true;
+    const r = this.runner();
+    const results: Promise<boolean>[] = [];
     for (const path of g.paths) {
       if (this.interruptedFlag) break;
+      let size: number;
       try {
-        await fsp.stat(path);
+        size = (await fsp.stat(path)).size;
       } catch (e) {
-        ok = false;
-        this.log.error(`stat ${path}: ${strerror(e)}`);
+        results.push(Promise.resolve(false));
+        r.ctx.log.error(`stat ${path}: ${strerror(e)}`);
         continue;
       }
       const filename = basename(path);
@@ -592,13 +615,12 @@ export class SftpShell {
       else if (tmpDst !== null) absDst = pathAppend(tmpDst, filename);
       else absDst = makeAbsolute(filename, this.pwd);
       const res = resume || o.global.a;
-      if (!o.quiet) o.out(res ? `Resuming upload of ${path} to ${absDst}\n` : `Uploading ${path} to ${absDst}\n`);
+      if (!o.quiet) r.ctx.out(res ? `Resuming upload of ${path} to ${absDst}\n` : `Uploading ${path} to ${absDst}\n`);
       const flags = { preserve: pflag || o.global.p, resume: res, fsync: fflag || o.global.f };
-      if (path.endsWith('/') && (rflag || o.global.r)) {
-        if (!(await uploadDir(this.xfer(), path, absDst, flags))) ok = false;
-      } else if (!(await upload(this.xfer(), path, absDst, flags))) ok = false;
+      if (path.endsWith('/') && (rflag || o.global.r)) results.push((await uploadDir(r, path, absDst, flags)).done);
+      else results.push((await r.file(size > 4 * o.writeLen, (c) => upload(c, path, absDst, flags))).done);
     }
-    return ok;
+    return settle(results);
   }
 }
 

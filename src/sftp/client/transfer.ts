@@ -4,11 +4,13 @@
  * already there), -p (modes and times), -f (fsync), and download_dir/upload_dir for -R. On an
  * error or an interrupt, a download is truncated at the highest contiguous byte received and a
  * resumed upload at the highest contiguous byte acknowledged, so `reget`/`reput` can continue.
+ * The walks hand their files to a Runner (parallel.ts), which may overlap them.
  */
-import { constants as C, promises as fsp, type Dir } from 'node:fs';
+import { closeSync, constants as C, fstatSync, openSync, promises as fsp, readSync, type Dir } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { strerror } from '../../errors.js';
 import type { Logger } from '../../session/log.js';
+import { FAILED, type Pending, type Runner } from './parallel.js';
 import { fx2txt, isDir, isLnk, isReg, SftpError, type Attrs, type Remote } from './remote.js';
 
 const SSH2_FXF_READ = 0x01;
@@ -17,6 +19,12 @@ const SSH2_FXF_APPEND = 0x04;
 const SSH2_FXF_CREAT = 0x08;
 const SSH2_FXF_TRUNC = 0x10;
 const MAX_DIR_DEPTH = 64;
+/** A download's requests are sent again in groups of this many (see pump()). */
+const REFILL = 8;
+/** The length of a read past the known end of a file (expecting EOF). */
+const EOF_PROBE = 4096;
+/** The most bytes one writev of a download takes. */
+const WRITEV_MAX = 4 * 1024 * 1024;
 
 export interface Meter {
   stop(): void;
@@ -140,6 +148,7 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
   let lmodified = false;
   await new Promise<void>((resolve) => {
     let maxReq = 1;
+    let grown = false;
     let inFlight = 0;
     let next = offset;
     let eof = false;
@@ -147,25 +156,47 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
     // Data is written strictly in offset order, so the local file never has holes: whatever
     // stops the transfer (even SIGKILL), its size is what a resume may continue from.
     const pending = new Map<number, Buffer>();
+    const free: Buffer[] = [];
+    // Read buffers of this transfer's own (never slices of Node's shared pool): safe to reuse.
+    const owned = new WeakSet<ArrayBufferLike>();
+    const ownBuffer = (): Buffer => {
+      const b = Buffer.allocUnsafeSlow(ctx.readLen);
+      owned.add(b.buffer);
+      return b;
+    };
     const retry: { off: number; len: number }[] = [];
     const stopped = (): boolean => Boolean(readError || writeError || ctx.interrupted());
     const finishedIfIdle = (): void => {
       if (inFlight > 0 || writing) return;
       if (stopped() || (eof && retry.length === 0 && !pending.has(hw.mark))) resolve();
     };
+    // Contiguous chunks that have arrived go to the file in one writev (fewer fs calls per chunk).
     const writer = (): void => {
       if (writing || writeError) return;
-      const data = pending.get(hw.mark);
-      if (data === undefined) return finishedIfIdle();
-      pending.delete(hw.mark);
-      writing = true;
       const off = hw.mark;
-      local.write(data, 0, data.length, off).then(
-        () => {
+      const bufs: Buffer[] = [];
+      let total = 0;
+      for (let d = pending.get(off); d !== undefined && total < WRITEV_MAX; d = pending.get(off + total)) {
+        pending.delete(off + total);
+        bufs.push(d);
+        total += d.length;
+      }
+      if (total === 0) return finishedIfIdle();
+      writing = true;
+      local.writev(bufs, off).then(
+        ({ bytesWritten }) => {
           writing = false;
-          hw.add(off, data.length);
+          // A short write (rare on a regular file): what is left goes back to be written next.
+          for (let at = 0, i = 0; i < bufs.length; at += bufs[i]!.length, i++) {
+            if (at + bufs[i]!.length <= bytesWritten) continue;
+            const skip = Math.max(0, bytesWritten - at);
+            pending.set(off + at + skip, bufs[i]!.subarray(skip));
+          }
+          // Full-size buffers written out whole are read into again.
+          if (bytesWritten === total) for (const d of bufs) if (owned.has(d.buffer) && free.length < ctx.numRequests) free.push(Buffer.from(d.buffer, 0, ctx.readLen));
+          hw.add(off, bytesWritten);
           counter = hw.mark;
-          limiter.account(data.length).then(() => {
+          limiter.account(bytesWritten).then(() => {
             pump();
             writer();
           });
@@ -179,21 +210,32 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
     };
     const pump = (): void => {
       if (stopped()) maxReq = 0;
+      // Refills wait for a few free slots, then go out together (one socket write).
+      if (retry.length === 0 && !eof && maxReq >= REFILL * 2 && inFlight > maxReq - REFILL) return finishedIfIdle();
+      remote.batch(fill);
+      finishedIfIdle();
+    };
+    const fill = (): void => {
       while (!readError && !writeError && (retry.length > 0 ? inFlight < Math.max(maxReq, 1) : inFlight < maxReq && !eof)) {
         let req = retry.shift();
         if (req === undefined) {
-          req = { off: next, len: ctx.readLen };
-          next += ctx.readLen;
+          // Requests stop at the size the file had (each one's buffer is allocated up front: a
+          // full-size buffer for every small file is most of the work of a tree of them); the
+          // read that should find EOF is small, unless the file has grown meanwhile.
+          const len = next < size ? Math.min(ctx.readLen, size - next) : grown ? ctx.readLen : Math.min(ctx.readLen, EOF_PROBE);
+          req = { off: next, len };
+          next += len;
         }
         const { off, len } = req;
         inFlight++;
-        remote.read(h, len, off).then(
+        remote.read(h, len, off, len === ctx.readLen ? (free.pop() ?? ownBuffer()) : undefined).then(
           (data) => {
             inFlight--;
             if (data.length === 0) {
               eof = true;
               maxReq = 0;
             } else {
+              if (off + data.length > size) grown = true;
               if (data.length < len) retry.push({ off: off + data.length, len: len - data.length });
               else if (maxReq > 0 && maxReq < ctx.numRequests) maxReq++;
               lmodified = true;
@@ -201,7 +243,6 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
               writer();
             }
             pump();
-            finishedIfIdle();
           },
           (err: unknown) => {
             inFlight--;
@@ -211,7 +252,6 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
           },
         );
       }
-      finishedIfIdle();
     };
     pump();
   });
@@ -262,17 +302,22 @@ export async function download(ctx: XferContext, remotePath: string, localPath: 
   return ok;
 }
 
+/**
+ * do_upload(). The local file is read with synchronous calls, as sftp does: a trip through
+ * libuv's thread pool per open, stat, read and close cost more than the calls themselves (most of
+ * the time of a tree of small files). O_NONBLOCK keeps a FIFO from blocking the open.
+ */
 export async function upload(ctx: XferContext, localPath: string, remotePath: string, f: XferFlags): Promise<boolean> {
   const { remote, log } = ctx;
-  let local: FileHandle;
+  let fd: number;
   try {
-    local = await fsp.open(localPath, 'r');
+    fd = openSync(localPath, C.O_RDONLY | C.O_NONBLOCK);
   } catch (err) {
     log.error(`open local "${localPath}": ${strerror(err)}`);
     return false;
   }
   try {
-    const sb = await local.stat();
+    const sb = fstatSync(fd);
     if (!sb.isFile()) {
       log.error(`local "${localPath}" is not a regular file`);
       return false;
@@ -314,50 +359,56 @@ export async function upload(ctx: XferContext, localPath: string, remotePath: st
     await new Promise<void>((resolve) => {
       let inFlight = 0;
       let pos = offset;
-      let reading = false;
+      let grown = false;
+      let throttled = false;
       let eof = false;
       const done = (): boolean => eof || status !== null || readErr !== null || ctx.interrupted();
       const pump = (): void => {
         if (done()) {
-          if (inFlight === 0 && !reading) resolve();
+          if (inFlight === 0) resolve();
           return;
         }
-        if (reading || inFlight >= ctx.numRequests) return;
-        reading = true;
-        const buf = Buffer.allocUnsafe(ctx.writeLen);
-        local.read(buf, 0, buf.length, pos).then(
-          ({ bytesRead }) => {
-            reading = false;
-            if (bytesRead === 0) {
-              eof = true;
-              return pump();
-            }
-            const off = pos;
-            pos += bytesRead;
-            inFlight++;
-            remote.write(h, buf.subarray(0, bytesRead), off).then(
-              () => {
-                inFlight--;
-                hw.add(off, bytesRead);
-                counter += bytesRead;
-                pump();
-              },
-              (err: unknown) => {
-                inFlight--;
-                status ??= err;
-                pump();
-              },
-            );
-            // -l: the next request goes out only when the bytes sent so far allow it (as
-            // bandwidth_limit() does before each send), not after a burst of -R requests.
-            void limiter.account(bytesRead).then(pump);
+        if (inFlight >= ctx.numRequests || throttled) return;
+        // Sized by what is left of the file as it was (see download()).
+        const buf = Buffer.allocUnsafe(pos < sb.size ? Math.min(ctx.writeLen, sb.size - pos) : grown ? ctx.writeLen : Math.min(ctx.writeLen, EOF_PROBE));
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, buf, 0, buf.length, pos);
+        } catch (err) {
+          readErr = err;
+          return pump();
+        }
+        if (pos >= sb.size && bytesRead > 0) grown = true;
+        if (bytesRead === 0) {
+          eof = true;
+          return pump();
+        }
+        const off = pos;
+        pos += bytesRead;
+        inFlight++;
+        remote.write(h, buf.subarray(0, bytesRead), off).then(
+          () => {
+            inFlight--;
+            hw.add(off, bytesRead);
+            counter += bytesRead;
+            pump();
           },
           (err: unknown) => {
-            reading = false;
-            readErr = err;
+            inFlight--;
+            status ??= err;
             pump();
           },
         );
+        // -l: the next request goes out only when the bytes sent so far allow it (as
+        // bandwidth_limit() does before each send), not after a burst of -R requests, nor
+        // because an earlier write was acknowledged.
+        if (ctx.limitBps > 0) {
+          throttled = true;
+          void limiter.account(bytesRead).then(() => {
+            throttled = false;
+            pump();
+          });
+        } else pump();
       };
       pump();
     });
@@ -379,32 +430,41 @@ export async function upload(ctx: XferContext, localPath: string, remotePath: st
     if (!(await closeRemote(ctx, h))) ok = false;
     return ok && !ctx.interrupted();
   } finally {
-    await local.close();
+    closeSync(fd);
   }
 }
 
 const join = (a: string, b: string): string => (a.endsWith('/') ? `${a}${b}` : `${a}/${b}`);
 
-async function downloadDirInternal(ctx: XferContext, src: string, dst: string, depth: number, dirattrib: Attrs | null, f: XferFlags): Promise<boolean> {
-  const { remote, log } = ctx;
+/** A file is "large" when it needs more than a few requests: it then runs alone (see parallel.ts). */
+const LARGE_REQUESTS = 4;
+
+/**
+ * download_dir_internal(): walks the remote tree depth first in the server's order, handing files
+ * to the runner; resolves once the walk is done with the promise of every transfer under `src`
+ * (the directory's own mode and times are set after them).
+ */
+async function downloadDirInternal(r: Runner, src: string, dst: string, depth: number, dirattrib: Attrs | null, f: XferFlags): Promise<Pending> {
+  const { remote } = r.ctx;
+  const fail = FAILED;
   if (depth >= MAX_DIR_DEPTH) {
-    log.error(`Maximum directory depth exceeded: ${depth} levels`);
-    return false;
+    r.ctx.log.error(`Maximum directory depth exceeded: ${depth} levels`);
+    return fail;
   }
   let da = dirattrib;
   if (da === null) {
     try {
       da = await remote.stat(src);
     } catch {
-      log.error(`stat remote "${src}" directory failed`);
-      return false;
+      r.ctx.log.error(`stat remote "${src}" directory failed`);
+      return fail;
     }
   }
   if (!isDir(da)) {
-    log.error(`"${src}" is not a directory`);
-    return false;
+    r.ctx.log.error(`"${src}" is not a directory`);
+    return fail;
   }
-  ctx.out(`Retrieving ${src}\n`);
+  r.ctx.out(`Retrieving ${src}\n`);
   let mode = 0o777;
   let tmpmode = mode;
   if (da.mode !== undefined) {
@@ -415,72 +475,80 @@ async function downloadDirInternal(ctx: XferContext, src: string, dst: string, d
     await fsp.mkdir(dst, tmpmode);
   } catch (err) {
     if ((err as { code?: string }).code !== 'EEXIST') {
-      log.error(`mkdir ${dst}: ${strerror(err)}`);
-      return false;
+      r.ctx.log.error(`mkdir ${dst}: ${strerror(err)}`);
+      return fail;
     }
   }
   let entries;
   try {
     entries = await remote.readdir(src);
   } catch (err) {
-    log.error(`Couldn't read directory: ${fx(err)}`);
-    log.error(`remote readdir "${src}" failed`);
-    return false;
+    r.ctx.log.error(`Couldn't read directory: ${fx(err)}`);
+    r.ctx.log.error(`remote readdir "${src}" failed`);
+    return fail;
   }
-  let ok = true;
+  const results: Promise<boolean>[] = [];
+  const big = LARGE_REQUESTS * r.ctx.readLen;
   for (const e of entries) {
-    if (ctx.interrupted()) break;
+    if (r.ctx.interrupted()) break;
     const newDst = join(dst, e.filename);
     const newSrc = join(src, e.filename);
     if (isDir(e.attrs)) {
       if (e.filename === '.' || e.filename === '..') continue;
-      if (!(await downloadDirInternal(ctx, newSrc, newDst, depth + 1, e.attrs, f))) ok = false;
+      results.push((await downloadDirInternal(r, newSrc, newDst, depth + 1, e.attrs, f)).done);
     } else if (isReg(e.attrs)) {
-      if (!(await download(ctx, newSrc, newDst, e.attrs, f))) {
-        log.error(`Download of file ${newSrc} to ${newDst} failed`);
-        ok = false;
-      }
-    } else log.info(`download "${newSrc}": not a regular file`);
+      results.push(
+        (await r.file((e.attrs.size ?? big + 1) > big, async (c) => {
+          if (await download(c, newSrc, newDst, e.attrs, f)) return true;
+          c.log.error(`Download of file ${newSrc} to ${newDst} failed`);
+          return false;
+        })).done,
+      );
+    } else r.ctx.log.info(`download "${newSrc}": not a regular file`);
   }
-  if (f.preserve) {
-    if (da.atime !== undefined && da.mtime !== undefined) {
-      await fsp.utimes(dst, da.atime, da.mtime).catch((err: unknown) => log.error(`local set times on "${dst}": ${strerror(err)}`));
+  const a = da;
+  return r.after(results, async (c) => {
+    if (f.preserve && a.atime !== undefined && a.mtime !== undefined) {
+      await fsp.utimes(dst, a.atime, a.mtime).catch((err: unknown) => c.log.error(`local set times on "${dst}": ${strerror(err)}`));
     }
-  }
-  if (mode !== tmpmode) await fsp.chmod(dst, mode).catch((err: unknown) => log.error(`local chmod directory "${dst}": ${strerror(err)}`));
-  return ok;
+    if (mode !== tmpmode) await fsp.chmod(dst, mode).catch((err: unknown) => c.log.error(`local chmod directory "${dst}": ${strerror(err)}`));
+    return (await Promise.all(results)).every(Boolean);
+  });
 }
 
-export async function downloadDir(ctx: XferContext, src: string, dst: string, f: XferFlags): Promise<boolean> {
+/** download_dir(): the walk under `src` (canonicalised); resolves once the walk is done (see downloadDirInternal). */
+export async function downloadDir(r: Runner, src: string, dst: string, f: XferFlags): Promise<Pending> {
   let canon: string;
   try {
-    canon = await ctx.remote.realpath(src);
+    canon = await r.ctx.remote.realpath(src);
   } catch (err) {
-    ctx.log.error(`realpath ${src}: ${fx(err)}`);
-    ctx.log.error(`download "${src}": path canonicalization failed`);
-    return false;
+    r.ctx.log.error(`realpath ${src}: ${fx(err)}`);
+    r.ctx.log.error(`download "${src}": path canonicalization failed`);
+    return FAILED;
   }
-  return downloadDirInternal(ctx, canon, dst, 0, null, f);
+  return downloadDirInternal(r, canon, dst, 0, null, f);
 }
 
-async function uploadDirInternal(ctx: XferContext, src: string, dst: string, depth: number, f: XferFlags): Promise<boolean> {
-  const { remote, log } = ctx;
+/** upload_dir_internal(), the same way as downloadDirInternal. */
+async function uploadDirInternal(r: Runner, src: string, dst: string, depth: number, f: XferFlags): Promise<Pending> {
+  const { remote } = r.ctx;
+  const fail = FAILED;
   if (depth >= MAX_DIR_DEPTH) {
-    log.error(`Maximum directory depth exceeded: ${depth} levels`);
-    return false;
+    r.ctx.log.error(`Maximum directory depth exceeded: ${depth} levels`);
+    return fail;
   }
   let sb;
   try {
     sb = await fsp.stat(src);
   } catch (err) {
-    log.error(`stat local "${src}": ${strerror(err)}`);
-    return false;
+    r.ctx.log.error(`stat local "${src}": ${strerror(err)}`);
+    return fail;
   }
   if (!sb.isDirectory()) {
-    log.error(`"${src}" is not a directory`);
-    return false;
+    r.ctx.log.error(`"${src}" is not a directory`);
+    return fail;
   }
-  ctx.out(`Entering ${src}\n`);
+  r.ctx.out(`Entering ${src}\n`);
   const a: Attrs = { mode: sb.mode & 0o1777 };
   if (f.preserve) {
     a.atime = Math.floor(sb.atimeMs / 1000);
@@ -493,25 +561,26 @@ async function uploadDirInternal(ctx: XferContext, src: string, dst: string, dep
     try {
       d = await remote.stat(dst);
     } catch (err) {
-      log.error(`stat remote: ${fx(err)}`);
-      return false;
+      r.ctx.log.error(`stat remote: ${fx(err)}`);
+      return fail;
     }
     if (!isDir(d)) {
-      log.error(`"${dst}" exists but is not a directory`);
-      return false;
+      r.ctx.log.error(`"${dst}" exists but is not a directory`);
+      return fail;
     }
   }
   let dir: Dir;
   try {
     dir = await fsp.opendir(src);
   } catch (err) {
-    log.error(`local opendir "${src}": ${strerror(err)}`);
-    return false;
+    r.ctx.log.error(`local opendir "${src}": ${strerror(err)}`);
+    return fail;
   }
-  let ok = true;
+  const results: Promise<boolean>[] = [];
+  const big = LARGE_REQUESTS * r.ctx.writeLen;
   try {
     for (;;) {
-      if (ctx.interrupted()) break;
+      if (r.ctx.interrupted()) break;
       const ent = await dir.read();
       if (ent === null) break;
       const name = ent.name;
@@ -521,36 +590,42 @@ async function uploadDirInternal(ctx: XferContext, src: string, dst: string, dep
       try {
         st = await fsp.lstat(newSrc);
       } catch (err) {
-        log.info(`local lstat "${name}": ${strerror(err)}`);
-        ok = false;
+        r.ctx.log.info(`local lstat "${name}": ${strerror(err)}`);
+        results.push(Promise.resolve(false));
         continue;
       }
       if (st.isDirectory()) {
-        if (!(await uploadDirInternal(ctx, newSrc, newDst, depth + 1, f))) ok = false;
+        results.push((await uploadDirInternal(r, newSrc, newDst, depth + 1, f)).done);
       } else if (st.isFile()) {
-        if (!(await upload(ctx, newSrc, newDst, f))) {
-          log.error(`upload "${newSrc}" to "${newDst}" failed`);
-          ok = false;
-        }
-      } else log.info(`${name}: not a regular file`);
+        results.push(
+          (await r.file(st.size > big, async (c) => {
+            if (await upload(c, newSrc, newDst, f)) return true;
+            c.log.error(`upload "${newSrc}" to "${newDst}" failed`);
+            return false;
+          })).done,
+        );
+      } else r.ctx.log.info(`${name}: not a regular file`);
     }
   } finally {
     await dir.close().catch(() => undefined);
   }
-  await remote.setstat(dst, a).catch((err: unknown) => log.error(`remote setstat "${dst}": ${fx(err)}`));
-  return ok;
+  return r.after(results, async (c) => {
+    await remote.setstat(dst, a).catch((err: unknown) => c.log.error(`remote setstat "${dst}": ${fx(err)}`));
+    return (await Promise.all(results)).every(Boolean);
+  });
 }
 
-export async function uploadDir(ctx: XferContext, src: string, dst: string, f: XferFlags): Promise<boolean> {
+/** upload_dir(): the walk under `src` into `dst` (canonicalised); resolves once the walk is done. */
+export async function uploadDir(r: Runner, src: string, dst: string, f: XferFlags): Promise<Pending> {
   let canon: string;
   try {
-    canon = await ctx.remote.realpath(dst);
+    canon = await r.ctx.remote.realpath(dst);
   } catch (err) {
-    ctx.log.error(`realpath ${dst}: ${fx(err)}`);
-    ctx.log.error(`upload "${dst}": path canonicalization failed`);
-    return false;
+    r.ctx.log.error(`realpath ${dst}: ${fx(err)}`);
+    r.ctx.log.error(`upload "${dst}": path canonicalization failed`);
+    return FAILED;
   }
-  return uploadDirInternal(ctx, src, canon, 0, f);
+  return uploadDirInternal(r, src, canon, 0, f);
 }
 
 export { isLnk };

@@ -57,8 +57,13 @@ export const STATVFS_NOSUID = 0x2;
 export const OPENSSH_MAX_MSG = 256 * 1024;
 /** The largest request packet we accept (a 1 MiB write plus headers). */
 export const MAX_PACKET = 1024 * 1024 + 1024;
-/** What we advertise and honour for reads and writes (limits@openssh.com). */
-export const MAX_DATA = 1024 * 1024;
+/**
+ * What we advertise for reads and writes (limits@openssh.com) and the largest read we serve:
+ * sftp-server's SFTP_MAX_READ_LENGTH. A client honouring a larger advertised read length would get
+ * replies bigger than the 256 KiB packets OpenSSH's and ssh2's clients accept (ssh2 fails the
+ * channel on one), so we offer what sftp-server offers; writes up to MAX_PACKET are still taken.
+ */
+export const MAX_DATA = OPENSSH_MAX_MSG - 1024;
 
 /** sftp-server.c status_to_message(). */
 const STATUS_TEXT = [

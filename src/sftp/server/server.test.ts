@@ -133,6 +133,9 @@ describe('serveSftp', () => {
     expect(await s.c.reply()).toMatchObject({ type: 'status', code: 0 });
     expect(await s.c.reply()).toMatchObject({ type: 'status', code: 0 });
     expect(await s.c.reply()).toMatchObject({ type: 'data', data: Buffer.concat([big.subarray(1024 * 1024 - 2, 1024 * 1024), Buffer.from('tail')]) });
+    // a 1 MiB read is cut to sftp-server's SFTP_MAX_READ_LENGTH (clients refuse bigger packets)
+    const capped = await s.c.call(FXP.READ, (w) => void w.bytes(rwh).u64(0).u32(1024 * 1024));
+    expect((capped as { data: Buffer }).data.equals(big.subarray(0, 256 * 1024 - 1024))).toBe(true);
     await s.c.call(FXP.CLOSE, (w) => void w.bytes(rwh));
     // a handle left open is closed (and logged) at EOF
     await s.c.call(FXP.OPEN, openRead('big'));

@@ -8,6 +8,11 @@
  * (reads overlap freely; writes to one handle are queued and contiguous ones go to the kernel as one
  * writev); every other request waits until all earlier requests are done, so pipelined
  * "write, write, close" or "mkdir, open" behave as with a serial server.
+ *
+ * The server runs as its own process per session (as sftp-server does), so open, close and the
+ * stat calls are made synchronously: a trip through libuv's thread pool cost about a fifth of a
+ * request's round trip, and one client after another waits for those (a tree of small files).
+ * Reads and writes of data stay asynchronous.
  */
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -18,6 +23,7 @@ import {
   FXP,
   MAX_DATA,
   MAX_PACKET,
+  OPENSSH_MAX_MSG,
   PacketReader,
   PacketSplitter,
   PacketWriter,
@@ -82,7 +88,7 @@ export const REQUEST_NAMES: readonly string[] = [
 ];
 
 /** limits@openssh.com: max packet, read and write lengths, open handles. */
-export const LIMITS = { packet: MAX_PACKET, read: MAX_DATA, write: MAX_DATA, handles: 4096 } as const;
+export const LIMITS = { packet: OPENSSH_MAX_MSG, read: MAX_DATA, write: MAX_DATA, handles: 4096 } as const;
 
 const MAX_OUTSTANDING = 1024;
 const READDIR_BATCH = 100;
@@ -468,7 +474,7 @@ class Session {
   private async closeHandle(h: Handle): Promise<void> {
     if (h.kind === 'file') {
       await this.drainWrites(h);
-      await new Promise<void>((res, rej) => fs.close(h.fd, (e) => (e ? rej(e) : res())));
+      fs.closeSync(h.fd);
     } else {
       await h.dir.close();
     }
@@ -598,7 +604,7 @@ class Session {
         run: async () => {
           this.log('verbose', `${follow ? '' : 'l'}stat name "${name}"`);
           const host = await this.paths.host(name, follow ? 'follow' : 'nofollow');
-          const st = follow ? await fsp.stat(host) : await fsp.lstat(host);
+          const st = follow ? fs.statSync(host) : fs.lstatSync(host);
           return attrsPacket(id, statToAttrs(st));
         },
       };
@@ -611,7 +617,7 @@ class Session {
         run: async () => {
           const h = this.file(n);
           if (!h) return this.status(id, FX.FAILURE);
-          const st = await new Promise<fs.Stats>((res, rej) => fs.fstat(h.fd, (e, s) => (e ? rej(e) : res(s))));
+          const st = fs.fstatSync(h.fd);
           return attrsPacket(id, statToAttrs(st));
         },
       };
@@ -846,9 +852,7 @@ class Session {
     }
     const host = await this.paths.host(name);
     const nofollow = this.paths.chrooted ? C.O_NOFOLLOW : 0;
-    const fd = await new Promise<number>((res, rej) =>
-      fs.open(host, flags | nofollow, mode & 0o7777 & ~(this.opts.umask ?? 0), (e, f) => (e ? rej(e) : res(f))),
-    );
+    const fd = fs.openSync(host, flags | nofollow, mode & 0o7777 & ~(this.opts.umask ?? 0));
     const h: FileHandle = {
       kind: 'file',
       fd,
