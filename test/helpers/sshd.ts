@@ -47,6 +47,16 @@ export function requireOpenSsh(): void {
   }
 }
 
+/** Whether `lines` set `keyword` before any Match block (where sshd would take it first). */
+function hasGlobal(lines: readonly string[], keyword: string): boolean {
+  for (const l of lines) {
+    const word = l.trim().split(/[\s=]+/)[0]?.toLowerCase();
+    if (word === 'match') return false;
+    if (word === keyword) return true;
+  }
+  return false;
+}
+
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   requireOpenSsh();
   const { path: dir, cleanup } = tempDir('tsh-sshd-');
@@ -73,6 +83,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     'KbdInteractiveAuthentication no',
     'LogLevel VERBOSE',
     `Subsystem sftp /usr/lib/openssh/sftp-server`,
+    // Debian's bash reads ~/.bashrc for `bash -c` under sshd unless SHLVL says it is not the
+    // top-level shell. The tests log in as whoever runs them (root in CI), and a login's rc
+    // files are not under test: this root's ~/.bashrc runs `pyenv rehash`, whose lock makes
+    // parallel sessions print "pyenv: cannot rehash" at random. (sshd takes the first SetEnv:
+    // a test's own SetEnv replaces this one.)
+    ...(hasGlobal(opts.config ?? [], 'setenv') ? [] : ['SetEnv SHLVL=1']),
     ...(opts.config ?? []),
   ];
   const cfgPath = join(dir, 'sshd_config');

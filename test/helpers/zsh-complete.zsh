@@ -107,6 +107,10 @@ _zc_done() {
 }
 zle -N _zc_done
 bindkey '^X^Z' _zc_done
+# Said when zle starts reading a line: only then is the terminal raw. Keys typed before it go
+# through the tty's cooked mode, where ^Z is the suspend character and never reaches zle.
+zle-line-init() { print -n -- '<zc-'line'>' }
+zle -N zle-line-init
 # zle draws on the terminal it opened; standard error now goes to a file.
 exec 2>>$ZC_ERR
 print -- '<zc-'ready'>'
@@ -135,6 +139,7 @@ zc_wait() {
 
 zpty -w zc "source ${(q)init}"
 zc_wait '<zc-ready>'
+zc_wait '<zc-line>'
 local line
 for line in "$@"; do
   seen=
