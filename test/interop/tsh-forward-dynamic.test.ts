@@ -1,6 +1,6 @@
 /**
  * tsh -D / DynamicForward against a real OpenSSH sshd: curl through tsh's SOCKS server with
- * SOCKS5 (remote DNS of "localhost" and a local address), SOCKS4 and SOCKS4a, moving 8 MiB with
+ * SOCKS5 (remote DNS of "localhost" and a local address), SOCKS4 and SOCKS4a, moving 20 MiB with
  * equal sha256, many requests at once, and the SOCKS failure replies (ssh itself answers "granted"
  * first and then drops the connection; tsh answers with the failure, deliberately).
  */
@@ -20,7 +20,7 @@ beforeAll(async () => {
   home = clientHome();
   sshd = await startSshd({ authorizedKeys: [home.pub] });
   trustSshd(home, sshd);
-  blob = await blobServer(8 * 1024 * 1024 + 3);
+  blob = await blobServer(20 * 1024 * 1024 + 3);
   socksPort = await freePort();
   tsh = startBg('tsh', target(sshd, ['-N', '-D', `127.0.0.1:${socksPort}`]), home.home);
   await waitPort(socksPort);
@@ -58,7 +58,7 @@ describe('tsh -D', () => {
     ['--socks5', '127.0.0.1'],
     ['--socks4', '127.0.0.1'],
     ['--socks4a', 'localhost'],
-  ])('curl %s to %s: 8 MiB with equal sha256', async (how, host) => {
+  ])('curl %s to %s: 20 MiB with equal sha256', async (how, host) => {
     const r = await curl([how, `127.0.0.1:${socksPort}`, `http://${host}:${blob.port}/`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

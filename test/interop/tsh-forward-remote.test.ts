@@ -16,12 +16,12 @@ import { blobServer, connectAndRead, curl, holdPort, roundTrip, runTo, startBg, 
 const f = forwardFixture();
 
 describe('tsh -R', () => {
-  it('carries 8 MiB each way with equal sha256', async () => {
+  it('carries 20 MiB each way with equal sha256', async () => {
     const port = await freePort();
     const bg = startBg('tsh', target(f.sshd, ['-N', '-R', `${port}:127.0.0.1:${f.echo.port}`]), f.home.home);
     try {
       await waitPort(port);
-      const r = await roundTrip(port, 8 * 1024 * 1024 + 5);
+      const r = await roundTrip(port, 20 * 1024 * 1024 + 5);
       expect(r.received).toBe(r.sent);
       const many = await Promise.all(Array.from({ length: 20 }, (_, i) => roundTrip(port, 32 * 1024 + i)));
       for (const m of many) expect(m.received).toBe(m.sent);

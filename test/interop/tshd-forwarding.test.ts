@@ -1,6 +1,6 @@
 /**
  * tshd's forwarding with OpenSSH's ssh as the client, serving a real (unprivileged) account:
- * -L and -R moving 20 MiB with equal sha256, -R 0 port allocation, binds below 1024 refused for
+ * -L, -R and -D (curl through SOCKS5, 4 and 4a) moving 20 MiB with equal sha256, -R 0 port allocation, binds below 1024 refused for
  * the user, and each policy knob refusing: AllowTcpForwarding, PermitOpen, PermitListen,
  * authorized_keys no-port-forwarding and permitopen=. Needs root (CI runs as root).
  */
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, tempDir } from '../helpers/run.js';
 import { freePort } from '../helpers/sshd.js';
 import { startTshd, waitPort, type Tshd } from '../helpers/tshd.js';
+import { blobServer, curl } from './tsh-forward-util.js';
 
 const USER = `tshdf${process.pid % 10000}`;
 let client: { path: string; cleanup: () => void };
@@ -108,6 +109,24 @@ describe('tshd forwarding with OpenSSH ssh', () => {
       expect(zero.stderr).toMatch(new RegExp(`Allocated port \\d+ for remote forward to 127\\.0\\.0\\.1:${sinkPort}`));
     } finally {
       f.ssh.kill();
+      await t.stop();
+    }
+  });
+
+  it('-D: curl through ssh\'s SOCKS5 (remote DNS), SOCKS4 and SOCKS4a moves 20 MiB intact', async () => {
+    const t = await startTshd(['PerSourcePenalties no']);
+    const blob = await blobServer(20 * 1024 * 1024);
+    const socks = await freePort();
+    const f = await forwarding(t, ['-D', `127.0.0.1:${socks}`]);
+    try {
+      await waitPort(socks);
+      for (const [how, host] of [['--socks5-hostname', 'localhost'], ['--socks4', '127.0.0.1'], ['--socks4a', 'localhost']] as const) {
+        const r = await curl([how, `127.0.0.1:${socks}`, `http://${host}:${blob.port}/`]);
+        expect([r.code, r.stderr, r.sha], `${how} ${f.stderr()}`).toEqual([0, '', blob.sha]);
+      }
+    } finally {
+      f.ssh.kill();
+      await blob.close();
       await t.stop();
     }
   });
