@@ -41,6 +41,11 @@ async function start(): Promise<number | null> {
     process.stdout.end(() => process.exit(code));
     return null;
   }
+  if (role === 'tshd-net') {
+    // tshd's protocol process runs from its module's body, until the monitor closes its channel.
+    await import('../src/server/privsep/net-main.js');
+    return null;
+  }
   if (role === 'user-worker') {
     // The worker runs from its module's body, until tshd closes its channel.
     await import('../src/server/user/worker-main.js');

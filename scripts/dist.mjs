@@ -37,7 +37,7 @@ const ADDONS = {
 };
 
 /** Modules whose import.meta.url is harmless in the SEA (role scripts selfEntry() replaces; a main-module test). */
-const META_OK = new Set(['src/server/user/pool.ts', 'src/server/session.ts', 'src/sftp/server/stdio-main.ts']);
+const META_OK = new Set(['src/server/user/pool.ts', 'src/server/program.ts', 'src/server/privsep/monitor.ts', 'src/sftp/server/stdio-main.ts']);
 
 function step(text) {
   process.stderr.write(`dist: ${text}\n`);

@@ -13,7 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
 /** The roles the single executable serves: the four tools, and tshd's helper programs. */
-export type Role = 'tsh' | 'tshd' | 'tsh-sftp' | 'tsh-keygen' | 'sftp-server' | 'user-worker';
+export type Role = 'tsh' | 'tshd' | 'tsh-sftp' | 'tsh-keygen' | 'sftp-server' | 'user-worker' | 'tshd-net';
 
 /** The flag, first after the executable, that names the role of a copy started by the SEA. */
 export const ROLE_FLAG = '--tsh-role=';

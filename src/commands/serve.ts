@@ -2,7 +2,8 @@
  * Running tshd: the evaluated sshd_config, host keys (the defaults in the state directory are
  * created at first start when missing), the listeners, a PidFile, log lines, SIGHUP (re-read the
  * configuration for new connections; a bad one is refused and the old one kept) and
- * SIGTERM/SIGINT (stop listening, close connections).
+ * SIGTERM/SIGINT (stop listening, close connections). As root, the protocol is spoken in a separate
+ * unprivileged process (privilege separation: server/privsep/monitor.ts); otherwise in this one.
  *
  * `npm start` runs it with the embedded defaults (127.0.0.1:2222, the current user only, keys from
  * ~/.ssh/authorized_keys and ~/.ssh/*.pub) and prints how to connect.
@@ -16,7 +17,9 @@ import { accountResolver } from '../server/accounts.js';
 import { passwordChecks } from '../server/auth-methods.js';
 import { loadServerConfig, ServerConfigError, type CommandLineSetting, type LoadedServerConfig } from '../server/config/index.js';
 import { LOG_LEVEL_ORDER, type LogLevel } from '../server/config/values.js';
-import { startDaemon, type DaemonSettings, type RunningDaemon } from '../server/daemon.js';
+import { listenOn, readBanner, startDaemon, type Listening } from '../server/daemon.js';
+import { MonitorCore, type CoreSettings } from '../server/privsep/core.js';
+import { Monitor } from '../server/privsep/monitor.js';
 import { createMissingHostKeys, defaultHostKeyPaths, loadHostKeys, stateDir } from '../server/host-keys.js';
 import type { Account } from '../server/session.js';
 import { fingerprint } from '../keys/public-key.js';
@@ -57,13 +60,11 @@ async function load(opts: ServeOptions, io: Io, self: Account): Promise<LoadedSe
   return loadServerConfig({ file: opts.configFile, commandLine: opts.commandLine, log: (l) => opts.log(l), cwd: io.cwd, home: self.home });
 }
 
-function settingsFor(loaded: LoadedServerConfig, opts: ServeOptions, self: Account, hostKeys: DaemonSettings['hostKeys']): DaemonSettings {
+/** What the privileged side works with: accounts, the configuration per connection, PAM. */
+function coreSettings(loaded: LoadedServerConfig, opts: ServeOptions, self: Account): CoreSettings {
   const isRoot = self.uid === 0 && !opts.acceptOwnPubKeys;
   return {
-    listen: loaded.listenAddresses.map((l) => ({ host: l.address, port: l.port })),
-    hostKeys,
     accounts: accountResolver(isRoot, self),
-    global: loaded.global,
     configFor: (spec) => loaded.forConnection(spec),
     extraPubFiles: opts.acceptOwnPubKeys
       ? (a) => {
@@ -78,9 +79,18 @@ function settingsFor(loaded: LoadedServerConfig, opts: ServeOptions, self: Accou
         }
       : undefined,
     log: opts.log,
-    single: opts.single === true,
     pamService: opts.pamService,
   };
+}
+
+/**
+ * The running service: as root, a monitor and its unprivileged protocol process (privilege
+ * separation); otherwise one process, with nothing to separate.
+ */
+interface Service {
+  reconfigure(loaded: LoadedServerConfig, log: (line: string) => void): void;
+  readonly ended: Promise<number> | null;
+  close(): Promise<void>;
 }
 
 /**
@@ -132,15 +142,62 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
     return 1;
   }
   log(`Password checks: ${passwordChecks(g, log, opts.pamService).describe}`);
-  let daemon: RunningDaemon;
+  const privsep = self.uid === 0 && !opts.acceptOwnPubKeys;
+  const core = new MonitorCore(coreSettings(loaded, { ...opts, log }, self));
+  const keys = hostKeys.map((k) => k.data);
+  const banner = readBanner(g, log);
+  const listen = loaded.listenAddresses.map((l) => ({ host: l.address, port: l.port }));
+  let listening: Listening | null = null;
+  const stopListening = (): void => {
+    for (const srv of listening?.servers ?? []) srv.close();
+  };
+  let service: Service;
+  let accept: (sock: import('node:net').Socket) => void;
+  if (privsep) {
+    const monitor = new Monitor({ core, hostKeys: keys, global: g, banner, single: opts.single === true, log, stopListening });
+    try {
+      await monitor.start();
+    } catch (err) {
+      log(`fatal: cannot start the protocol process: ${err instanceof Error ? err.message : String(err)}`);
+      await monitor.close();
+      return 255;
+    }
+    log(`debug1: protocol process ${monitor.pid} started`);
+    accept = (sock) => monitor.accept(sock);
+    service = {
+      reconfigure: (fresh, l) => {
+        core.reconfigure(coreSettings(fresh, { ...opts, log: l }, self));
+        monitor.reconfigure(fresh.global);
+      },
+      ended: monitor.ended,
+      close: () => monitor.close(),
+    };
+  } else {
+    const daemon = startDaemon({ hostKeys: keys, global: g, banner, log, privileged: core, single: opts.single === true, stopListening });
+    accept = (sock) => daemon.accept(sock);
+    service = {
+      reconfigure: (fresh, l) => {
+        core.reconfigure(coreSettings(fresh, { ...opts, log: l }, self));
+        daemon.reconfigure({ hostKeys: keys, global: fresh.global, banner, log: l, privileged: core, single: opts.single === true, stopListening });
+      },
+      ended: daemon.ended,
+      close: async () => {
+        stopListening();
+  await service.close();
+        core.stop();
+      },
+    };
+  }
   try {
-    daemon = await startDaemon(settingsFor(loaded, { ...opts, log }, self, hostKeys));
+    listening = await listenOn(listen, log, (sock) => accept(sock), privsep);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     log(`error: Bind to port ${e.port ?? ''} on ${e.address ?? ''} failed: ${strerror(err)}.`);
     log('Cannot bind any address.');
+    await service.close();
     return 255;
   }
+  const daemon = { addresses: listening.addresses };
   // The PidFile exists by the time "Server listening" is logged and a detaching parent exits.
   if (g.pidFile !== null && opts.single !== true) {
     try {
@@ -177,7 +234,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
         log('Received SIGHUP; restarting.');
         load(opts, io, self).then(
           (fresh) => {
-            daemon.reconfigure(settingsFor(fresh, { ...opts, log: levelFilter(fresh.global.logLevel, opts.log) }, self, hostKeys));
+            service.reconfigure(fresh, levelFilter(fresh.global.logLevel, opts.log));
             log('Configuration reloaded; it applies to new connections.');
           },
           (err: unknown) => {
@@ -187,12 +244,13 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
       }),
     ];
     // sshd -d: the one connection has ended.
-    void daemon.ended?.then((status) => {
+    void service.ended?.then((status) => {
       for (const off of offs) off();
       resolve(status);
     });
   });
-  await daemon.close();
+  stopListening();
+  await service.close();
   process.off('uncaughtException', onCrash);
   if (g.pidFile !== null && opts.single !== true) rmSync(g.pidFile, { force: true });
   return code;

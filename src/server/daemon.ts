@@ -1,13 +1,15 @@
 /**
- * tshd's listener and connections, over ssh2's Server: host keys, algorithms (without the
- * group-exchange kex ssh2 cannot serve), TCP_NODELAY, pre-auth limits (LoginGraceTime,
- * MaxAuthTries, MaxSessions), public key authentication against authorized_keys, and the log
- * lines sshd writes (so fail2ban-style tools work).
+ * tshd's connections, over ssh2's Server: host keys, algorithms (without the group-exchange kex
+ * ssh2 cannot serve), TCP_NODELAY, pre-auth limits (MaxStartups, PerSourcePenalties,
+ * LoginGraceTime, MaxAuthTries, MaxSessions), the userauth exchange (AuthenticationMethods
+ * progress, password change requests, keyboard-interactive prompts), channel dispatch, and the
+ * log lines sshd writes (so fail2ban-style tools work).
  *
- * Everything is read from the sshd_config evaluator: the global configuration before the user is
- * known, then the configuration for the connection (Match User/Group/Address/...) once it is.
- * As root, tshd serves the system's accounts and runs their programs dropped to them (setpriv);
- * otherwise only the account it runs as.
+ * Every decision and action that needs privilege (the account and its configuration, whether a
+ * key, password or PAM conversation is good, PAM sessions, the user's programs, connects and binds
+ * as the user) goes through the Privileged interface (privsep/rpc.ts): in this process when tshd
+ * is not root, in the root monitor when it is (this module then runs in the unprivileged protocol
+ * process, privsep/net-main.ts).
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -15,59 +17,102 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { strerror } from '../errors.js';
-import { groupsOf } from './accounts.js';
-import { serveForwarding } from './forwarding.js';
-import { WorkerPool } from './user/pool.js';
+import { forwardingPolicy, serveForwarding } from './forwarding.js';
 import { MAXSTARTUPS_NOTICE, PENALTY_NOTICE, PenaltyBox, StartupLimiter, startupLimits, type LimitsLogger } from './limits.js';
-import { MethodProgress, passwordChecks, type Method } from './auth-methods.js';
+import { MethodProgress, type Method } from './auth-methods.js';
 import type { PamConversation } from './password/index.js';
 import { DISCONNECT_PROTOCOL_ERROR, disconnectWith } from '../ssh2-raw.js';
-import { refusedUser } from './allowed.js';
-import { chrootFor } from './chroot.js';
-import { expandAuthorizedKeysFiles, type ConnectionSpec, type ResolvedServerConfig } from './config/index.js';
+import type { ResolvedServerConfig } from './config/index.js';
 import ssh2, { type Connection, type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
 import { fingerprint, parsePublicKeyBlob, parsePublicKeyLine, type PublicKey } from '../keys/public-key.js';
-import { findAuthorizedKey } from './authorized.js';
-import { defaultKeyOptions, type KeyOptions } from './authorized-keys.js';
-import type { PamTransaction } from './password/index.js';
+import type { KeyOptions } from './authorized-keys.js';
 import { VERSION } from '../version.js';
-import type { HostKey } from './host-keys.js';
 import { serveSession, type Account } from './session.js';
+import type { Privileged, UserVerdict } from './privsep/rpc.js';
 
-const { Server, utils } = ssh2;
+const { Server } = ssh2;
 
 export interface DaemonSettings {
-  readonly listen: readonly { readonly host: string; readonly port: number }[];
-  readonly hostKeys: readonly HostKey[];
-  /** The account of a user name, or null for a user tshd does not serve. */
-  readonly accounts: (name: string) => Account | null;
+  /** The private host keys, as ssh2's Server takes them. */
+  readonly hostKeys: readonly Buffer[];
   /** The configuration before the user is known (LoginGraceTime, Banner, algorithms). */
   readonly global: ResolvedServerConfig;
-  /** The configuration for a connection once the user is known (Match applied). */
-  readonly configFor: (spec: ConnectionSpec) => ResolvedServerConfig;
-  /** Plain .pub files whose keys are accepted too (npm start's ~/.ssh/*.pub). */
-  readonly extraPubFiles?: (account: Account) => readonly string[];
+  /** The Banner's text (read where the file is readable). */
+  readonly banner?: string;
   readonly log: (line: string) => void;
-  /** UsePAM: the PAM service name (default "tshd"). */
-  readonly pamService?: string;
+  /** Authentication decisions and everything done as root or as the user. */
+  readonly privileged: Privileged;
   /**
-   * sshd -d: the first connection closes the listeners and is served alone, without
-   * LoginGraceTime; `ended` settles when it closes. Read from the initial settings only.
+   * sshd -d: the first connection stops the listeners (`stopListening`) and is served alone,
+   * without LoginGraceTime; `ended` settles when it closes. Read from the initial settings only.
    */
   readonly single?: boolean;
+  readonly stopListening?: () => void;
 }
 
 export interface RunningDaemon {
-  /** The ports actually bound (port 0 picks one). */
-  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** A connection accepted on one of the listeners. */
+  accept(sock: Socket): void;
   /**
-   * New settings for connections accepted from now on (SIGHUP). The listeners, host keys,
-   * algorithms and Banner stay as they were started.
+   * New settings for connections accepted from now on (SIGHUP). The host keys, algorithms and
+   * Banner stay as they were started.
    */
   reconfigure(settings: DaemonSettings): void;
+  /** Ends every connection; settles once their PAM sessions are closed (at most 10 s). */
   close(): Promise<void>;
   /** Single-connection mode: the exit status once that connection is gone (0: it had logged in; 255: it had not). */
   readonly ended: Promise<number> | null;
+}
+
+export interface Listening {
+  readonly servers: readonly NetServer[];
+  /** The ports actually bound (port 0 picks one). */
+  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+}
+
+/**
+ * Binds every listen address; each accepted connection goes to `onConnection`. With
+ * `pauseOnConnect`, nothing is read from it here (the monitor hands it on unread).
+ */
+export async function listenOn(
+  listen: readonly { readonly host: string; readonly port: number }[],
+  log: (line: string) => void,
+  onConnection: (sock: Socket) => void,
+  pauseOnConnect = false,
+): Promise<Listening> {
+  const servers: NetServer[] = [];
+  const addresses: { host: string; port: number }[] = [];
+  try {
+    for (const l of listen) {
+      const srv = createServer({ pauseOnConnect }, onConnection);
+      log(`debug1: Bind to port ${l.port} on ${l.host}.`);
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', (err: Error) => reject(Object.assign(err, { address: l.host, port: l.port })));
+        srv.listen(l.port, l.host, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      const a = srv.address();
+      addresses.push({ host: l.host, port: typeof a === 'object' && a ? a.port : l.port });
+      servers.push(srv);
+    }
+  } catch (err) {
+    for (const srv of servers) srv.close();
+    throw err;
+  }
+  return { servers, addresses };
+}
+
+/** The Banner file's text (undefined: none, or unreadable, which is logged). */
+export function readBanner(g: ResolvedServerConfig, log: (line: string) => void): string | undefined {
+  if (g.banner === null) return undefined;
+  try {
+    return readFileSync(g.banner, 'utf8');
+  } catch (err) {
+    log(`error: Banner: ${g.banner}: ${strerror(err)}`);
+    return undefined;
+  }
 }
 
 const require = createRequire(import.meta.url);
@@ -145,36 +190,19 @@ function fdOf(sock: Socket): number {
   return (sock as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
 }
 
-/**
- * sshd's auth_restrict_session() (`pty`: a PAM session that failed to open) or its forced
- * password change (forwarding off): the login's options with these permissions taken away.
- */
-function restrictedOptions(base: KeyOptions | null, pty: boolean): KeyOptions {
-  const o = base ?? defaultKeyOptions();
-  return { ...o, restricted: true, permitPortForwarding: false, permitAgentForwarding: false, permitX11Forwarding: false, permitPty: pty ? false : o.permitPty, permitUserRc: pty ? false : o.permitUserRc };
-}
-
 /** The limits module's logger: every level goes to the daemon's log (which filters by LogLevel). */
 function limitsLog(log: (line: string) => void): LimitsLogger {
   return { error: log, info: log, debug1: (m) => log(`debug1: ${m}`), debug3: (m) => log(`debug3: ${m}`) };
 }
 
-/** Starts listening; resolves once every address is bound. */
-export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemon> {
+/** Serves the connections given to accept(). */
+export function startDaemon(initial: DaemonSettings): RunningDaemon {
   let current = initial;
   const g0 = initial.global;
-  let banner: string | undefined;
-  if (g0.banner !== null) {
-    try {
-      banner = readFileSync(g0.banner, 'utf8');
-    } catch (err) {
-      initial.log(`error: Banner: ${g0.banner}: ${strerror(err)}`);
-    }
-  }
   const sshServer = new Server({
-    hostKeys: initial.hostKeys.map((k) => k.data),
+    hostKeys: initial.hostKeys.map((k) => k),
     ident: `tshd_${VERSION}`,
-    banner,
+    banner: initial.banner,
     algorithms: serverAlgorithms(g0) as never,
     // ssh2's packet-level trace, at LogLevel DEBUG3 only (it costs a call per packet).
     ...(g0.logLevel === 'DEBUG3' ? { debug: (m: string) => current.log(`debug3: ${m}`) } : {}),
@@ -184,17 +212,18 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
   let endSingle: (status: number) => void = () => undefined;
   const ended = single ? new Promise<number>((resolve) => (endSingle = resolve)) : null;
   const sockets = new Set<Socket>();
-  /** PAM sessions being closed (awaited by close(), so pam_close_session runs before tshd exits). */
+  /** Connections being closed (awaited by close(), so pam_close_session runs before tshd exits). */
   const closing = new Set<Promise<void>>();
-  const pool = new WorkerPool(initial.log);
   const limiter = new StartupLimiter({ ...startupLimits(g0), log: limitsLog(initial.log) });
   const penalties = new PenaltyBox(g0.perSourcePenalties, g0.perSourcePenaltyExemptList, { netBlock: g0.perSourceNetBlockSize, log: limitsLog(initial.log) });
   /** Per-connection state, by "address port" of the peer, from accept until the SSH header. */
   const pending = new Map<string, { sock: Socket; onClient: (client: Connection) => void }>();
+  let nextConn = 1;
 
   const onConnection = (sock: Socket): void => {
     const s = current;
     const g = s.global;
+    const priv = s.privileged;
     const laddr = { address: sock.localAddress ?? '', port: sock.localPort ?? 0 };
     const raddr = sock.remoteAddress ?? 'UNKNOWN';
     const drop = penalties.check(raddr, sock.remotePort ?? 0, laddr, limiter.startups) ?? limiter.admit(raddr, sock.remotePort ?? 0, laddr);
@@ -212,8 +241,9 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       // sshd -d: no other connection is accepted; this one is served alone.
       singleTaken = true;
       s.log('debug1: Server will not fork when running in debugging mode.');
-      for (const srv of servers) srv.close();
+      s.stopListening?.();
     }
+    const conn = nextConn++;
     let counted = true;
     const uncount = (): void => {
       if (counted) limiter.release(raddr);
@@ -226,6 +256,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     const addr = sock.remoteAddress ?? 'UNKNOWN';
     const port = sock.remotePort ?? 0;
     const from = `${addr} port ${port}`;
+    const info = { addr, port, laddr: laddr.address, lport: laddr.port };
     s.log(`debug2: fd ${fdOf(sock)} setting TCP_NODELAY`);
     s.log(`verbose: Connection from ${from} on ${laddr.address} port ${laddr.port} rdomain ""`);
     const key = `${addr} ${port}`;
@@ -234,10 +265,6 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     let failures = 0;
     let keyOptions: KeyOptions | null = null;
     let loggedIn: Account | null = null;
-    /** UsePAM: the connection's PAM transaction and its environment (pam_getenvlist). */
-    let pamSession: PamTransaction | null = null;
-    let pamEnv: readonly string[] = [];
-    let mustChangePassword = false;
     // sshd -d sets no LoginGraceTime alarm ("just annoying ... when you are about to discover the bug").
     const grace =
       g.loginGraceTime > 0 && !single
@@ -259,68 +286,56 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
       if (authenticated) s.log(`Disconnected from user ${user} ${from}`);
       else if (user !== null) s.log(`Connection closed by authenticating user ${user} ${from} [preauth]`);
       else s.log(`Connection closed by ${from} [preauth]`);
-      // sshd's finish_pam: pam_close_session, pam_setcred(PAM_DELETE_CRED), pam_end.
-      const pamClosed = pamSession?.close() ?? Promise.resolve();
-      if (pamSession !== null) {
-        s.log('debug1: PAM: cleanup');
-        closing.add(pamClosed);
-        void pamClosed.then(() => closing.delete(pamClosed));
-      }
+      // The privileged side ends the connection's PAM session (sshd's finish_pam).
+      const done = priv.closed(conn).catch(() => undefined);
+      closing.add(done);
+      void done.then(() => closing.delete(done));
       if (single) {
         if (authenticated) s.log(`verbose: Closing connection to ${addr} port ${port}`);
         const status = authenticated ? 0 : 255;
-        void pamClosed.then(() => endSingle(status));
+        void done.then(() => endSingle(status));
       }
     });
 
     const onClient = (client: Connection): void => {
       pending.delete(key);
       client.on('error', () => undefined);
-      let account: Account | null = null;
       let cfg: ResolvedServerConfig = g;
       let progress: MethodProgress | null = null;
-      let progressUser: string | null = null;
-      const aborter = new AbortController();
-      sock.on('close', () => aborter.abort());
-      /** A password change asked of the client, not answered yet. */
-      let pendingChange: { abandon(): void } | null = null;
-      sock.on('close', () => pendingChange?.abandon());
       let lookedUp: string | null = null;
+      let verdict: Promise<UserVerdict> | null = null;
       let attempts = 0;
+      const lookup = (name: string): Promise<UserVerdict> => {
+        if (verdict !== null && lookedUp !== null && sameUser(lookedUp, name)) return verdict;
+        lookedUp = name;
+        progress = null;
+        verdict = priv.user(conn, info, name);
+        return verdict;
+      };
+      const failedCall = (ctx: AuthContext) => (err: Error) => {
+        s.log(`error: authentication for ${ctx.username} from ${from}: ${err.message}`);
+        if (!sock.destroyed) sock.destroy();
+      };
       client.on('authentication', (ctx: AuthContext) => {
         s.log(`debug1: userauth-request for user ${ctx.username} service ssh-connection method ${ctx.method} [preauth]`);
         s.log(`debug1: attempt ${attempts++} failures ${failures} [preauth]`);
         user = ctx.username;
-        if (lookedUp === null || !sameUser(lookedUp, ctx.username)) {
-          lookedUp = ctx.username;
-          cfg = s.configFor({ user: ctx.username, host: addr, addr, laddr: sock.localAddress ?? null, lport: sock.localPort ?? null, rdomain: null });
-          account = s.accounts(ctx.username);
-          if (account === null) s.log(`Invalid user ${ctx.username} from ${from}`);
-          else {
-            const a = account;
-            const why = refusedUser(cfg, a, addr, () => groupsOf(a));
-            if (why !== null) {
-              s.log(why);
-              account = null;
-            } else if (a.uid === 0 && cfg.permitRootLogin === 'no') {
-              s.log(`ROOT LOGIN REFUSED FROM ${addr} port ${port}`);
-              account = null;
-            }
-          }
-        }
-        const acct = account;
-        const valid = acct !== null;
-        const checks = passwordChecks(cfg, s.log, s.pamService);
-        if (progress === null || progressUser !== ctx.username) {
-          progressUser = ctx.username;
+        lookup(ctx.username).then((v) => authenticate(ctx, v), failedCall(ctx));
+      });
+      const authenticate = (ctx: AuthContext, v: UserVerdict): void => {
+        if (sock.destroyed) return;
+        cfg = v.cfg;
+        const valid = v.account !== null;
+        if (progress === null) {
           const enabled = new Set<Method>();
           if (cfg.pubkeyAuthentication) enabled.add('publickey');
-          if (cfg.passwordAuthentication && checks.available) enabled.add('password');
-          if (cfg.kbdInteractiveAuthentication && checks.available) enabled.add('keyboard-interactive');
+          if (cfg.passwordAuthentication && v.passwordsAvailable) enabled.add('password');
+          if (cfg.kbdInteractiveAuthentication && v.passwordsAvailable) enabled.add('keyboard-interactive');
           progress = MethodProgress.fromConfig(cfg, enabled);
         }
         const prog = progress;
         const invalid = valid ? '' : 'invalid user ';
+        const fail = failedCall(ctx);
         const reject = (partial = false): void => {
           if (ctx.method !== 'none' && !partial) failures++;
           if (failures >= cfg.maxAuthTries) {
@@ -332,57 +347,27 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
           }
           ctx.reject(prog.next() as AuthContext['method'][], partial);
         };
-        /**
-         * A method succeeded: the user is in, or (AuthenticationMethods) has more to do. `pam` is
-         * the PAM transaction that checked the password, kept for the session.
-         */
-        const success = (method: Method, detail: string, pam: PamTransaction | null = null): void => {
+        /** A method succeeded: the user is in, or (AuthenticationMethods) has more to do. */
+        const success = (method: Method, detail: string): void => {
           // sshd names keyboard-interactive's device: "keyboard-interactive/pam".
           const label = method === 'keyboard-interactive' ? 'keyboard-interactive/pam' : method;
           if (!prog.succeeded(method)) {
-            void pam?.close();
             s.log(`Partial ${label} for ${ctx.username} from ${from} ssh2${detail}`);
             return reject(true);
           }
-          const finish = (txn: PamTransaction | null, passwordChange: boolean): void => {
-            if (sock.destroyed) {
-              void txn?.close();
-              return;
-            }
+          priv.login(conn).then((r) => {
+            if (sock.destroyed) return;
+            if (r.ok === false) return reject();
+            if (r.ok === 'drop') return void sock.destroy();
             authenticated = true;
             uncount();
-            loggedIn = acct;
+            loggedIn = r.account;
+            keyOptions = r.keyOptions;
             if (grace) clearTimeout(grace);
             s.log(`Accepted ${label} for ${ctx.username} from ${from} ssh2${detail}`);
-            // sshd's force_pwchange: forwarding off, and every session runs passwd instead.
-            if (passwordChange) {
-              mustChangePassword = true;
-              keyOptions = restrictedOptions(keyOptions, false);
-            }
-            if (txn === null) return ctx.accept();
-            // UsePAM: the connection's PAM session (sshd's do_pam_setcred and do_pam_session),
-            // opened before any program of the user starts, closed when the connection ends.
-            pamSession = txn;
-            s.log('debug1: PAM: establishing credentials');
-            void txn.openSession(method !== 'publickey').then((r) => {
-              if (r.credError !== null) s.log(`${r.stage === 'setcred' ? 'fatal' : 'debug1'}: PAM: pam_setcred(): ${r.credError}`);
-              if (r.ok) pamEnv = r.env;
-              else if (r.stage === 'setcred') return sock.destroy();
-              else {
-                s.log(`error: PAM: pam_open_session(): ${r.message}`);
-                keyOptions = restrictedOptions(keyOptions, true);
-              }
-              ctx.accept();
-            });
-          };
-          if (!cfg.usePam || method !== 'publickey') return finish(pam, false);
-          void checks.account(acct!.name, addr).then((r) => {
-            if (r.ok) return finish(r.pam, r.passwordChange);
-            s.log(r.why);
-            reject();
-          });
+            ctx.accept();
+          }, fail);
         };
-        const rootPasswordRefused = (): boolean => acct?.uid === 0 && cfg.permitRootLogin !== 'yes';
         if (!prog.allowed(ctx.method)) return reject();
 
         if (ctx.method === 'password') {
@@ -393,38 +378,27 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
             s.log('password change not supported');
             return reject();
           }
-          const who = valid && !rootPasswordRefused() ? acct!.name : null;
           const failed = (): void => {
             s.log(`Failed password for ${invalid}${ctx.username} from ${from} ssh2`);
             reject();
           };
-          void checks.password(who, pw, addr, aborter.signal).then((r) => {
-            if (r.ok === true) return success('password', '', r.pam);
+          priv.password(conn, pw).then((r) => {
+            if (r.ok === true) return success('password', '');
             if (r.ok === false) return failed();
             // PAM wants a new password: SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; OpenSSH's ssh asks for
             // the old one again and the new one twice, then sends them (RFC 4252 section 8).
-            pendingChange = r;
             s.log(`debug1: PAM: password change required for ${ctx.username}`);
             pwctx.requestChange(r.prompt, (newPassword: unknown) => {
-              pendingChange = null;
-              if (typeof newPassword !== 'string') {
-                r.abandon();
-                return failed();
-              }
-              void r.change(newPassword, aborter.signal).then((c) => {
-                if (!c.ok) return failed();
-                s.log(`Password changed for ${ctx.username} from ${from} ssh2`);
-                success('password', '', c.pam);
-              });
+              priv.changePassword(conn, typeof newPassword === 'string' ? newPassword : null).then((ok) => (ok ? success('password', '') : failed()), fail);
             });
-          });
+          }, fail);
           return;
         }
         if (ctx.method === 'keyboard-interactive') {
           const kb = ctx as KeyboardAuthContext;
-          const who = valid && !rootPasswordRefused() ? acct!.name : null;
           const ask = (c: PamConversation): Promise<readonly string[] | null> =>
             new Promise((resolve) => {
+              if (sock.destroyed) return resolve(null);
               kb.prompt(
                 c.prompts.map((q) => ({ prompt: q.text, echo: q.echo })),
                 '',
@@ -432,11 +406,11 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
                 (answers: string[]) => resolve(answers),
               );
             });
-          void checks.kbdint(who, addr, ask, aborter.signal).then((r) => {
-            if (r.ok) return success('keyboard-interactive', '', r.pam);
+          priv.keyboardInteractive(conn, ask).then((ok) => {
+            if (ok) return success('keyboard-interactive', '');
             s.log(`Failed keyboard-interactive/pam for ${invalid}${ctx.username} from ${from} ssh2`);
             reject();
-          });
+          }, fail);
           return;
         }
         if (ctx.method !== 'publickey') return reject();
@@ -447,40 +421,21 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
         } catch {
           return reject();
         }
-        let found = null;
-        if (acct) {
-          const source = {
-            files: expandAuthorizedKeysFiles(cfg.authorizedKeysFiles, { name: acct.name, uid: acct.uid, home: acct.home }),
-            pubFiles: s.extraPubFiles?.(acct) ?? [],
-            strictModes: cfg.strictModes,
-          };
-          found = findAuthorizedKey(source, key, { user: acct.name, uid: acct.uid, home: acct.home, remoteAddr: addr }, s.log);
-        }
-        if (found && acct?.uid === 0 && cfg.permitRootLogin === 'forced-commands-only' && found.options.forceCommand === null && cfg.forceCommand === null) {
-          s.log('Root login refused: no forced command.');
-          found = null;
-        }
-        if (!found) {
-          if (pk.signature) s.log(`Failed publickey for ${invalid}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
-          return reject();
-        }
-        if (!pk.signature) {
-          ctx.accept();
-          return;
-        }
-        const parsed = utils.parseKey(pk.key.data);
-        const verifier = Array.isArray(parsed) ? parsed[0] : parsed;
-        if (!verifier || verifier instanceof Error || verifier.verify(pk.blob!, pk.signature, pk.hashAlgo) !== true) {
-          s.log(`Failed publickey for ${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
-          return reject();
-        }
-        keyOptions = found.options;
-        success('publickey', `: ${keyLabel(key)}`);
-      });
+        const signed = pk.signature ? { blob: pk.blob!, signature: pk.signature, hashAlgo: pk.hashAlgo } : null;
+        priv.publickey(conn, pk.key.data, signed).then((ok) => {
+          if (!ok) {
+            if (pk.signature) s.log(`Failed publickey for ${invalid}${ctx.username} from ${from} ssh2: ${keyLabel(key)}`);
+            return reject();
+          }
+          if (!pk.signature) return ctx.accept();
+          success('publickey', `: ${keyLabel(key)}`);
+        }, fail);
+      };
       client.on('ready', () => {
-        const services = pool.forAccount(loggedIn!);
-        serveForwarding(client, { cfg, keyOptions, services, log: s.log, isRoot: loggedIn!.uid === 0 });
-        const agentAllowed = cfg.allowAgentForwarding && !cfg.disableForwarding && (!keyOptions || keyOptions.permitAgentForwarding);
+        const account = loggedIn!;
+        const services = priv.services(conn);
+        serveForwarding(client, { cfg, keyOptions, services, log: s.log, isRoot: account.uid === 0 });
+        const agentAllowed = forwardingPolicy(cfg, keyOptions).agent;
         const agent = { allowed: agentAllowed, listen: () => services.listenAgent(), open: (cb: (err: Error | undefined, ch?: Duplex) => void) => openAgentChannel(client, cb) };
         watchClientAlive(client, sock, cfg, () => s.log(`Timeout, client not responding from user ${user} ${from}`));
         let sessions = 0;
@@ -489,22 +444,14 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
           if (sessions >= cfg.maxSessions) return reject();
           sessions++;
           serveSession(accept(), {
-            account: loggedIn!,
-            remote: { address: addr, port },
-            local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
             acceptEnv: cfg.acceptEnv,
-            setEnv: cfg.setEnv,
             permitTty: cfg.permitTty,
-            subsystems: new Map(cfg.subsystems.map((sub) => [sub.name, sub.args ? `${sub.command} ${sub.args}` : sub.command])),
-            forceCommand: cfg.forceCommand,
-            printMotd: cfg.printMotd,
-            permitUserEnvironment: cfg.permitUserEnvironment,
-            agent,
-            chroot: chrootFor(cfg.chrootDirectory, loggedIn!),
+            subsystems: new Set(cfg.subsystems.map((sub) => sub.name)),
+            userName: account.name,
             keyOptions,
-            pamEnv,
-            mustChangePassword,
             log: s.log,
+            start: (req) => priv.program(conn, req),
+            agent,
             onClose: () => sessions--,
           });
         });
@@ -525,26 +472,8 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     p.onClient(client);
   });
 
-  const servers: NetServer[] = [];
-  const addresses: { host: string; port: number }[] = [];
-  const s = initial;
-  for (const l of s.listen) {
-    const srv = createServer(onConnection);
-    s.log(`debug1: Bind to port ${l.port} on ${l.host}.`);
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(l.port, l.host, () => {
-        srv.off('error', reject);
-        resolve();
-      });
-    });
-    const a = srv.address();
-    const bound = { host: l.host, port: typeof a === 'object' && a ? a.port : l.port };
-    addresses.push(bound);
-    servers.push(srv);
-  }
   return {
-    addresses,
+    accept: onConnection,
     reconfigure: (next) => {
       current = next;
       limiter.reconfigure({ ...startupLimits(next.global), log: limitsLog(next.log) });
@@ -552,11 +481,7 @@ export async function startDaemon(initial: DaemonSettings): Promise<RunningDaemo
     },
     ended,
     close: async () => {
-      pool.stopAll();
-      // A server's close callback waits for its connections: end them too.
-      const closed = Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const sock of sockets) sock.destroy();
-      await closed;
       await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };

@@ -8,12 +8,12 @@
  * user; the bytes flow in tshd between the socket and the channel, with backpressure and
  * half-close both ways.
  */
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Connection, ServerChannel } from 'ssh2';
 import type { KeyOptions } from './authorized-keys.js';
 import type { ResolvedServerConfig } from './config/index.js';
-import type { UnixListener, UserServices } from './user/services.js';
+import type { ConnServices, Listener } from './privsep/rpc.js';
 
 const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
 const OPEN_CONNECT_FAILED = 2;
@@ -21,7 +21,7 @@ const OPEN_CONNECT_FAILED = 2;
 export interface ForwardingContext {
   readonly cfg: ResolvedServerConfig;
   readonly keyOptions: KeyOptions | null;
-  readonly services: UserServices;
+  readonly services: ConnServices;
   readonly log: (line: string) => void;
   /** Is the user root (binds below 1024 are theirs)? */
   readonly isRoot: boolean;
@@ -120,16 +120,26 @@ const ERRNO_TEXT: Record<string, string> = {
   EAI_AGAIN: 'Temporary failure in name resolution',
 };
 
+/** Which kinds of forwarding a login may use (the configuration and the key's options). */
+export function forwardingPolicy(cfg: ResolvedServerConfig, keyOptions: KeyOptions | null) {
+  const keyAllows = !keyOptions || keyOptions.permitPortForwarding;
+  return {
+    tcpLocal: !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'local'),
+    tcpRemote: !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'remote'),
+    unixLocal: !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'local'),
+    unixRemote: !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'remote'),
+    agent: cfg.allowAgentForwarding && !cfg.disableForwarding && (!keyOptions || keyOptions.permitAgentForwarding),
+    /** PermitOpen and permitopen= for a direct-tcpip destination. */
+    open: (host: string, port: number): boolean => permitted(cfg.permitOpen, host, port) && (!keyOptions || keyOptions.permitOpen.length === 0 || permitted(keyOptions.permitOpen, host, port)),
+  };
+}
+
 /** Serves the forwarding requests of one authenticated connection. */
 export function serveForwarding(client: Connection, ctx: ForwardingContext): void {
   const { cfg, log } = ctx;
-  const keyAllows = !ctx.keyOptions || ctx.keyOptions.permitPortForwarding;
-  const tcpLocal = !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'local');
-  const tcpRemote = !cfg.disableForwarding && keyAllows && (cfg.allowTcpForwarding === 'yes' || cfg.allowTcpForwarding === 'remote');
-  const unixLocal = !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'local');
-  const unixRemote = !cfg.disableForwarding && keyAllows && (cfg.allowStreamLocalForwarding === 'yes' || cfg.allowStreamLocalForwarding === 'remote');
-  const listeners = new Map<string, Server>();
-  const unixListeners = new Map<string, UnixListener>();
+  const { tcpLocal, tcpRemote, unixLocal, unixRemote, open } = forwardingPolicy(cfg, ctx.keyOptions);
+  const listeners = new Map<string, Listener>();
+  const unixListeners = new Map<string, Listener>();
   let closed = false;
 
   /**
@@ -180,7 +190,7 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
     const fail = openFailer(client, reject);
     const host = info.destIP;
     const port = info.destPort;
-    const allowed = tcpLocal && permitted(cfg.permitOpen, host, port) && (!ctx.keyOptions || ctx.keyOptions.permitOpen.length === 0 || permitted(ctx.keyOptions.permitOpen, host, port));
+    const allowed = tcpLocal && open(host, port);
     if (!allowed) {
       log(`Received request from ${info.srcIP} port ${info.srcPort} to connect to host ${host} port ${port}, but the request was denied.`);
       return fail(OPEN_ADMINISTRATIVELY_PROHIBITED, 'open failed');
@@ -227,9 +237,11 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
     }
     const host = bindAddress(req.bindAddr, cfg.gatewayPorts);
     ctx.services.listenTcp(host, port).then(
-      ({ server, port: bound }) => {
-        listeners.set(port === 0 ? `${req.bindAddr}:${bound}` : key, server);
-        server.on('connection', (sock: Socket) => {
+      (l) => {
+        const bound = l.port;
+        if (closed) return l.close();
+        listeners.set(port === 0 ? `${req.bindAddr}:${bound}` : key, l);
+        l.onConnection((sock: Socket) => {
           client.forwardOut(req.bindAddr, bound, sock.remoteAddress ?? '', sock.remotePort ?? 0, (err, channel) => {
             if (err) {
               sock.destroy();
@@ -253,6 +265,5 @@ export function serveForwarding(client: Connection, ctx: ForwardingContext): voi
     listeners.clear();
     for (const l of unixListeners.values()) l.close();
     unixListeners.clear();
-    ctx.services.release();
   });
 }

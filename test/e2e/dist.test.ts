@@ -225,6 +225,16 @@ describe('tshd from the single executable, as root, serving a user to OpenSSH', 
     expect(r.code).toBe(0);
   });
 
+  it('speaks SSH in its protocol process, the same binary in the tshd-net role, as the unprivileged account', () => {
+    const kids = readFileSync(`/proc/${daemon!.pid}/task/${daemon!.pid}/children`, 'utf8').split(' ').filter((s) => s !== '');
+    const net = kids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--tsh-role=tshd-net'));
+    expect(net).toBeDefined();
+    const statusText = readFileSync(`/proc/${net}/status`, 'utf8');
+    const sshdUid = execFileSync('getent', ['passwd', 'sshd'], { encoding: 'utf8' }).split(':')[2];
+    expect(/^Uid:\s+(\d+)/m.exec(statusText)?.[1]).toBe(sshdUid);
+    expect(/^NoNewPrivs:\s+(\d)/m.exec(statusText)?.[1]).toBe('1');
+  });
+
   it('gives an interactive login shell a PTY (node-pty, carried inside the binary)', async () => {
     const s = runPty('/usr/bin/ssh', [...sshOpts(port), `${user}@127.0.0.1`], { home: client.path });
     try {
