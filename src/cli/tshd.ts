@@ -25,7 +25,8 @@ import { basename } from 'node:path';
  * -D, in a new session, stdin/stdout on /dev/null) and exits 0 once the child is listening, as
  * sshd's daemon() does. Without -e, -d or -E, a detached tshd logs through logger(1) (syslog).
  */
-async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, logToFile: boolean): Promise<number> {
+async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, logFd: number | null): Promise<number> {
+  const logToFile = logFd !== null;
   const detached = Boolean(io.env.TSHD_DETACHED);
   if (!args.foreground && args.debug === 0 && !detached) return detach(io);
   let daemonLog = log;
@@ -48,6 +49,10 @@ async function runDaemon(args: TshdArgs, io: Io, log: (line: string) => void, lo
       acceptOwnPubKeys: false,
       printConnect: false,
       log: daemonLog,
+      // The descriptor the log is written to, for the protocol process to write its own lines:
+      // the -E file, or stderr in the foreground (a detached tshd's stderr is its parent's pipe
+      // until it is up, and syslog goes through logger(1)).
+      ...(logFd !== null ? { logFd } : !detached ? { logFd: 2 } : {}),
       // sshd -d: debug mode serves one connection in the foreground, then exits.
       single: args.debug > 0,
       pamService: programName(),
@@ -158,7 +163,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   };
   if (args.mode === 'daemon') {
     try {
-      return await runDaemon(args, io, log, logFd !== null);
+      return await runDaemon(args, io, log, logFd);
     } finally {
       if (logFd !== null) closeSync(logFd);
     }

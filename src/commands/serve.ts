@@ -16,7 +16,7 @@ import type { Io } from '../io.js';
 import { accountResolver } from '../server/accounts.js';
 import { passwordChecks } from '../server/auth-methods.js';
 import { loadServerConfig, ServerConfigError, type CommandLineSetting, type LoadedServerConfig } from '../server/config/index.js';
-import { LOG_LEVEL_ORDER, type LogLevel } from '../server/config/values.js';
+import { levelFilter } from '../server/log-level.js';
 import { listenOn, readBanner, startDaemon, type Listening } from '../server/daemon.js';
 import { MonitorCore, type CoreSettings } from '../server/privsep/core.js';
 import { Monitor } from '../server/privsep/monitor.js';
@@ -36,6 +36,12 @@ export interface ServeOptions {
   readonly printConnect: boolean;
   /** Where log lines go (stderr with -e/-D, or the -E file). */
   readonly log: (line: string) => void;
+  /**
+   * The file descriptor `log` writes "line\r\n" to (2, or the -E file), when it is one: the
+   * protocol process then writes its own lines there, in the order they happen, instead of
+   * sending them to the monitor (syslog through logger(1) has none).
+   */
+  readonly logFd?: number;
   /** Called once every address is bound (a detaching tshd tells its parent). */
   readonly onListening?: () => void;
   /**
@@ -93,24 +99,6 @@ interface Service {
   close(): Promise<void>;
 }
 
-/**
- * LogLevel for the daemon's lines: "fatal: ..." lines are FATAL, "error: ..." lines ERROR,
- * "debug1: " to "debug3: " lines DEBUG1 to DEBUG3 (printed with that prefix, as sshd prints them),
- * "verbose: ..." lines VERBOSE (printed without the prefix, as sshd's VERBOSE lines are), the rest
- * INFO (the levels sshd logs these lines at); QUIET shows nothing.
- */
-export function levelFilter(level: LogLevel, log: (line: string) => void): (line: string) => void {
-  const rank = (l: LogLevel): number => LOG_LEVEL_ORDER.indexOf(l);
-  const at = rank(level);
-  return (line) => {
-    const m = /^(fatal|error|verbose|debug[123]): /.exec(line);
-    const tag = m?.[1];
-    const lineLevel: LogLevel =
-      tag === 'fatal' ? 'FATAL' : tag === 'error' ? 'ERROR' : tag === 'verbose' ? 'VERBOSE' : tag?.startsWith('debug') ? (`DEBUG${tag.slice(5)}` as LogLevel) : 'INFO';
-    if (rank(lineLevel) <= at) log(tag === 'verbose' ? line.slice('verbose: '.length) : line);
-  };
-}
-
 export async function serve(opts: ServeOptions, io: Io): Promise<number> {
   const self = currentAccount(io.env);
   let loaded: LoadedServerConfig;
@@ -154,7 +142,7 @@ export async function serve(opts: ServeOptions, io: Io): Promise<number> {
   let service: Service;
   let accept: (sock: import('node:net').Socket) => void;
   if (privsep) {
-    const monitor = new Monitor({ core, hostKeys: keys, global: g, banner, single: opts.single === true, log, stopListening });
+    const monitor = new Monitor({ core, hostKeys: keys, global: g, banner, single: opts.single === true, log, logFd: opts.logFd ?? null, stopListening });
     try {
       await monitor.start();
     } catch (err) {

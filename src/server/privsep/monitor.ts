@@ -56,6 +56,12 @@ export interface MonitorOptions {
   readonly single: boolean;
   /** Where the monitor's and the net process's lines go (already filtered by LogLevel). */
   readonly log: (line: string) => void;
+  /**
+   * The descriptor `log` writes to, if any (stderr, the -E file): it becomes the net process's
+   * stderr, and the net process writes its lines there itself, so they are in the log by the
+   * time its client hears the outcome they describe.
+   */
+  readonly logFd: number | null;
   /** sshd -d: the one connection is taken; the listeners close. */
   readonly stopListening: () => void;
   /** The net process's script (tests running from sources pass the built one). */
@@ -154,13 +160,13 @@ export class Monitor {
       execArgv: [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--', process.execPath],
       env: { PATH: '/usr/bin:/bin', LANG: 'C' },
       cwd: '/',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', 'ignore', this.opts.logFd ?? 'pipe', 'ipc'],
       serialization: 'json',
     });
     this.child = child;
     this.pid = child.pid ?? 0;
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       err += d.toString('utf8');
       if (err.length > 8192) err = err.slice(-8192);
     });
@@ -178,7 +184,7 @@ export class Monitor {
     });
     child.on('exit', (code, signal) => this.onExit(child, gen, code, signal, err));
     child.on('error', () => undefined);
-    this.send(child, { t: 'init', hostKeys: this.opts.hostKeys.map((k) => k.toString('base64')), global: toWire(this.global) as ResolvedServerConfig, banner: this.opts.banner, single: this.opts.single });
+    this.send(child, { t: 'init', hostKeys: this.opts.hostKeys.map((k) => k.toString('base64')), global: toWire(this.global) as ResolvedServerConfig, banner: this.opts.banner, single: this.opts.single, directLog: this.opts.logFd !== null });
     return ready;
   }
 

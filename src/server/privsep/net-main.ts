@@ -6,15 +6,34 @@
  * every authentication decision and every action that needs root (remote.ts). It exits when the
  * channel closes.
  */
+import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { ResolvedServerConfig } from '../config/index.js';
 import { LOG_LEVEL_ORDER, type LogLevel } from '../config/values.js';
 import { startDaemon, type DaemonSettings, type RunningDaemon } from '../daemon.js';
+import { levelFilter } from '../log-level.js';
 import { fromWire, type MonitorMessage, type NetMessage } from './rpc.js';
 import { RemotePrivileged } from './remote.js';
 
 function send(m: NetMessage): void {
   if (process.connected) process.send!(m);
+}
+
+/**
+ * The log: written to stderr (the monitor's log descriptor) when the monitor gave one, as the
+ * monitor writes it; otherwise sent to the monitor, which filters and writes it.
+ */
+function logger(level: LogLevel, direct: boolean): (line: string) => void {
+  if (direct) {
+    return levelFilter(level, (line) => {
+      try {
+        writeSync(2, `${line}\r\n`);
+      } catch {
+        // A log that cannot be written never stops a connection.
+      }
+    });
+  }
+  return levelGate(level);
 }
 
 /** Lines LogLevel would drop are not sent to the monitor at all (the monitor filters the rest). */
@@ -35,6 +54,7 @@ function levelGate(level: LogLevel): (line: string) => void {
 const privileged = new RemotePrivileged(send);
 let daemon: RunningDaemon | null = null;
 let settings: DaemonSettings | null = null;
+let direct = false;
 
 process.on('uncaughtException', (err) => {
   // One process holds every connection: a bug in one connection's handler must not end the others.
@@ -46,7 +66,8 @@ process.on('message', (m: MonitorMessage, handle: unknown) => {
   switch (m.t) {
     case 'init': {
       const global = fromWire<ResolvedServerConfig>(m.global);
-      const log = levelGate(global.logLevel);
+      direct = m.directLog;
+      const log = logger(global.logLevel, direct);
       settings = {
         hostKeys: m.hostKeys.map((k) => Buffer.from(k, 'base64')),
         global,
@@ -64,7 +85,7 @@ process.on('message', (m: MonitorMessage, handle: unknown) => {
     case 'reconfigure': {
       if (!daemon || !settings) return;
       const global = fromWire<ResolvedServerConfig>(m.global);
-      settings = { ...settings, global, log: levelGate(global.logLevel) };
+      settings = { ...settings, global, log: logger(global.logLevel, direct) };
       daemon.reconfigure(settings);
       return;
     }

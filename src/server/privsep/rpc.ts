@@ -155,7 +155,7 @@ export type NetMessage =
 
 /** What the monitor sends the net process. */
 export type MonitorMessage =
-  | { readonly t: 'init'; readonly hostKeys: readonly string[]; readonly global: ResolvedServerConfig; readonly banner: string | undefined; readonly single: boolean }
+  | { readonly t: 'init'; readonly hostKeys: readonly string[]; readonly global: ResolvedServerConfig; readonly banner: string | undefined; readonly single: boolean; readonly directLog: boolean }
   | { readonly t: 'reconfigure'; readonly global: ResolvedServerConfig }
   /** A connection accepted on a listener (the socket is the handle). */
   | { readonly t: 'accept' }
