@@ -6,12 +6,11 @@
  * Prints the numbers and the ratios. Targets (issue 3): latency <= 1.3x ssh, throughput >= 1.0x.
  * Usage: npm run build && node bench/client.mjs [--runs N] [--size MiB]
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './common.mjs';
+import { benchSshd, median } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TSH = join(ROOT, 'dist', 'bin', 'tsh.js');
@@ -22,31 +21,7 @@ const arg = (name, dflt) => {
 const RUNS = arg('--runs', 15);
 const SIZE_MIB = arg('--size', 1024);
 
-const dir = mkdtempSync(join(tmpdir(), 'tsh-bench-'));
-const home = join(dir, 'home');
-execFileSync('mkdir', ['-p', '-m', '700', join(home, '.ssh')]);
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(home, '.ssh', 'id_ed25519')]);
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
-writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(home, '.ssh', 'id_ed25519.pub')));
-const port = await freePort();
-writeFileSync(
-  join(dir, 'sshd_config'),
-  [
-    'ListenAddress 127.0.0.1',
-    `HostKey ${join(dir, 'host_ed25519')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    'StrictModes no',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
-  ].join('\n') + '\n',
-);
-execFileSync('mkdir', ['-p', '/run/sshd']);
-const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 500));
-const hostPub = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-writeFileSync(join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
+const { home, port, stop: stopSshd } = await benchSshd();
 
 const user = userInfo().username;
 const env = { PATH: process.env.PATH, HOME: home, LANG: 'C' };
@@ -65,7 +40,6 @@ function timeOnce(which, remote, stdout = 'ignore') {
   if (r.status !== 0) throw new Error(`${which} ${remote}: exit ${r.status}: ${r.stderr}`);
   return ms;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
   timeOnce('ssh', 'true');
@@ -84,6 +58,5 @@ try {
   const bt = mbps(median(bulk.tsh));
   console.log(`bulk     (${SIZE_MIB} MiB to /dev/null):   ssh ${bs.toFixed(0)} MB/s   tsh ${bt.toFixed(0)} MB/s   tsh/ssh ${(bt / bs).toFixed(2)}x   (target >= 1.00x)`);
 } finally {
-  sshd.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  stopSshd();
 }

@@ -12,12 +12,12 @@
  *          node scripts/dist.mjs --no-tar --no-code-cache --out /tmp/nocc
  *          node bench/startup.mjs --alt /tmp/nocc/tsh-VERSION-linux-x64/bin
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, median, waitFor } from './common.mjs';
+import { benchSshd, median } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -32,34 +32,7 @@ for (const f of [join(SEA_BIN, 'tsh'), join(ROOT, 'dist', 'bin', 'tsh.js'), ...(
   if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build && npm run dist first`);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'tsh-bench-'));
-const home = join(dir, 'home');
-execFileSync('mkdir', ['-p', '-m', '700', join(home, '.ssh')]);
-const key = join(home, '.ssh', 'id_ed25519');
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
-writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${key}.pub`));
-const port = await freePort();
-writeFileSync(
-  join(dir, 'sshd_config'),
-  [
-    'ListenAddress 127.0.0.1',
-    `HostKey ${join(dir, 'host_ed25519')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    'StrictModes no',
-    'UsePAM no',
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
-  ].join('\n') + '\n',
-);
-execFileSync('mkdir', ['-p', '/run/sshd']);
-let sshdLog = '';
-const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-sshd.stderr.on('data', (d) => (sshdLog += d));
-await waitFor(() => sshdLog.includes('Server listening'), 10_000, () => `sshd did not start: ${sshdLog}`);
-const hostPub = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-writeFileSync(join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
+const { home, key, port, stop: stopSshd } = await benchSshd();
 
 const env = { PATH: process.env.PATH, HOME: home, LANG: 'C' };
 const dest = ['-p', String(port), '-o', 'BatchMode=yes', '-o', 'KexAlgorithms=curve25519-sha256', '-o', `UserKnownHostsFile=${home}/.ssh/known_hosts`, '-i', key, `${userInfo().username}@127.0.0.1`, 'true'];
@@ -111,6 +84,5 @@ try {
   }
   console.log(`target: SEA/node <= 1.00x${retries ? ` (${retries} failed run(s) retried)` : ''}`);
 } finally {
-  sshd.kill();
-  rmSync(dir, { recursive: true, force: true });
+  stopSshd();
 }
