@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ function tool(name: string, args: readonly string[], env: Record<string, string>
 
 beforeAll(async () => {
   work = tempDir('tsh-pack-');
+  // An installed package is world-readable: tshd's protocol process runs as the sshd account.
+  chmodSync(work.path, 0o755);
   // dist/ is built (the suite's global setup); packing must not rebuild it under other tests.
   await promisify(execFile)('npm', ['pack', '--ignore-scripts', '--pack-destination', work.path], { cwd: ROOT, timeout: 60_000 });
   tgz = join(work.path, `tsh-${VERSION}.tgz`);

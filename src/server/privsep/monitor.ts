@@ -155,7 +155,10 @@ export class Monitor {
     const gen = ++this.gen;
     this.lastStart = Date.now();
     const script = this.opts.script ?? NET_MAIN;
-    const child = fork(selfEntry('tshd-net', script), [], {
+    const entry = selfEntry('tshd-net', script);
+    // What the account must be able to read: the script, or the single executable itself.
+    const needs = entry === script ? script : process.execPath;
+    const child = fork(entry, [], {
       execPath: '/usr/bin/setpriv',
       execArgv: [`--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--', process.execPath],
       env: { PATH: '/usr/bin:/bin', LANG: 'C' },
@@ -171,7 +174,9 @@ export class Monitor {
       if (err.length > 8192) err = err.slice(-8192);
     });
     const ready = new Promise<void>((resolve, reject) => {
-      child.once('exit', (code, signal) => reject(new Error(`the protocol process exited at start (${signal ?? code})${err ? `: ${err.trim()}` : ''}`)));
+      // The usual cause: tshd's files are installed where that account cannot read them (a
+      // checkout under /root, a 0700 prefix).
+      child.once('exit', (code, signal) => reject(new Error(`the protocol process exited at start (${signal ?? code}); it runs as "${account.name}", who must be able to read ${needs}${err ? `: ${err.trim()}` : ''}`)));
       child.on('message', (m: NetMessage, handle: unknown) => {
         if (m.t === 'ready') {
           this.ready = true;
