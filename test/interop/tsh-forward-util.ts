@@ -142,12 +142,8 @@ function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<n
   });
 }
 
-/** Echoes every connection back to itself, half-close included (EOF in, EOF out). */
-export async function echoServer(): Promise<TestServer> {
-  const server = createServer({ allowHalfOpen: true }, (s) => {
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
+/** A listening server as a TestServer: close() drops its open connections too. */
+async function serving(server: Server): Promise<TestServer> {
   const port = await listen(server);
   return {
     port,
@@ -157,6 +153,15 @@ export async function echoServer(): Promise<TestServer> {
         (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };
+}
+
+/** Echoes every connection back to itself, half-close included (EOF in, EOF out). */
+export async function echoServer(): Promise<TestServer> {
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  return serving(server);
 }
 
 /** Serves one random blob of `size` bytes over HTTP at every path. */
@@ -290,15 +295,7 @@ export async function hashServer(): Promise<TestServer> {
     s.on('end', () => s.end(h.digest('hex')));
     s.on('error', () => undefined);
   });
-  const port = await listen(server);
-  return {
-    port,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
-  };
+  return serving(server);
 }
 
 /**

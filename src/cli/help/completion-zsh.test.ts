@@ -3,11 +3,11 @@
 // (test/helpers/zsh-complete.zsh). The matches are compared with what the bash completion offers
 // for the same words. zsh must be installed (.ci/run installs it): a missing zsh fails the tests.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../../../test/helpers/run.js';
 import { requireZsh, zshComplete, type ZshCompletion } from '../../../test/helpers/zsh-complete.js';
+import { writeCompletionHome } from '../../../test/helpers/completion-home.js';
 import { clientOptionKeywords, serverOptionKeywords } from './completion.js';
 import { TOOL_HELP } from './index.js';
 
@@ -19,26 +19,7 @@ beforeAll(() => {
   requireZsh();
   dir = tempDir('tsh-compl-zsh-');
   home = dir.path;
-  cwd = join(home, 'work');
-  mkdirSync(join(home, '.ssh'));
-  mkdirSync(join(cwd, 'sub'), { recursive: true });
-  writeFileSync(join(cwd, 'keyfile'), '');
-  writeFileSync(
-    join(home, '.ssh', 'config'),
-    ['Host alpha beta-*.example', '  HostName a.example.com', 'host=gamma', '  Host delta !epsilon', 'Match host foo', 'Hostname nothost', ''].join('\n'),
-  );
-  writeFileSync(
-    join(home, '.ssh', 'known_hosts'),
-    [
-      'knowna,10.1.1.1 ssh-ed25519 AAAA',
-      '[knownb]:2222 ssh-ed25519 AAAA',
-      '|1|c2FsdA==|aGFzaA== ssh-ed25519 AAAA',
-      '@cert-authority *.ca.example ssh-ed25519 AAAA',
-      '# knowncomment ssh-ed25519 AAAA',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(home, '.ssh', 'known_hosts2'), 'alpha,other2 ssh-rsa AAAA\n');
+  cwd = writeCompletionHome(home);
 });
 
 afterAll(() => dir?.cleanup());

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCompletionHome } from '../../../test/helpers/completion-home.js';
 import { bashCompletion, clientOptionKeywords, completionFiles, serverOptionKeywords, zshCompletion } from './completion.js';
 import { TOOL_HELP } from './index.js';
 
@@ -14,26 +15,7 @@ let cwd: string;
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'tsh-compl-'));
-  cwd = join(home, 'work');
-  mkdirSync(join(home, '.ssh'));
-  mkdirSync(join(cwd, 'sub'), { recursive: true });
-  writeFileSync(join(cwd, 'keyfile'), '');
-  writeFileSync(
-    join(home, '.ssh', 'config'),
-    ['Host alpha beta-*.example', '  HostName a.example.com', 'host=gamma', '  Host delta !epsilon', 'Match host foo', 'Hostname nothost', ''].join('\n'),
-  );
-  writeFileSync(
-    join(home, '.ssh', 'known_hosts'),
-    [
-      'knowna,10.1.1.1 ssh-ed25519 AAAA',
-      '[knownb]:2222 ssh-ed25519 AAAA',
-      '|1|c2FsdA==|aGFzaA== ssh-ed25519 AAAA',
-      '@cert-authority *.ca.example ssh-ed25519 AAAA',
-      '# knowncomment ssh-ed25519 AAAA',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(home, '.ssh', 'known_hosts2'), 'alpha,other2 ssh-rsa AAAA\n');
+  cwd = writeCompletionHome(home);
 });
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));

@@ -68,13 +68,10 @@ function argKinds(h: ToolHelp): [string, string][] {
   return (h.options ?? []).filter((o) => o.arg !== undefined).map((o) => [o.flag, o.complete === undefined ? 'none' : kindWord(o.complete)]);
 }
 
-export function bashCompletion(): string {
-  const lines: string[] = [
-    ...header('#', [
-      'Load it from ~/.bashrc (`source /path/to/completions/tsh.bash`), or install it as',
-      '/usr/share/bash-completion/completions/tsh with links named tshd, tsh-sftp and tsh-keygen.',
-    ]),
-    '',
+
+/** _tsh_hosts_list, the same in bash and zsh: host names from ~/.ssh/config and known_hosts. */
+function hostsListFunction(): string[] {
+  return [
     '# Host names from ~/.ssh/config and ~/.ssh/known_hosts{,2}, one per line.',
     '_tsh_hosts_list() {',
     '  local f',
@@ -84,6 +81,16 @@ export function bashCompletion(): string {
     '  done',
     '  return 0',
     '}',
+  ];
+}
+export function bashCompletion(): string {
+  const lines: string[] = [
+    ...header('#', [
+      'Load it from ~/.bashrc (`source /path/to/completions/tsh.bash`), or install it as',
+      '/usr/share/bash-completion/completions/tsh with links named tshd, tsh-sftp and tsh-keygen.',
+    ]),
+    '',
+    ...hostsListFunction(),
     '',
     '# Adds the completions of $1 as [user@]host.',
     '_tsh_complete_host() {',
@@ -283,15 +290,7 @@ export function zshCompletion(): string {
     '#compdef tsh tshd tsh-sftp tsh-keygen',
     ...header('#', ['Put this file (named _tsh) in a directory of $fpath, e.g. /usr/share/zsh/vendor-completions.']),
     '',
-    '# Host names from ~/.ssh/config and ~/.ssh/known_hosts{,2}, one per line.',
-    '_tsh_hosts_list() {',
-    '  local f',
-    '  [[ -r $HOME/.ssh/config ]] && awk ' + sq(AWK_CONFIG) + ' "$HOME/.ssh/config"',
-    '  for f in "$HOME/.ssh/known_hosts" "$HOME/.ssh/known_hosts2"; do',
-    '    [[ -r $f ]] && awk ' + sq(AWK_KNOWN_HOSTS) + ' "$f"',
-    '  done',
-    '  return 0',
-    '}',
+    ...hostsListFunction(),
     '',
     "# [user@]host. The arguments are compadd options (from _arguments).",
     '_tsh_dest() {',
